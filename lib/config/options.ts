@@ -1,0 +1,427 @@
+import { catalogFor } from "./catalog";
+import { JobManagerMemory, TaskManagerMemory, deriveJobManagerMemory, deriveTaskManagerMemory } from "./memory";
+import { ConfigWarning, Problems } from "./problems";
+import { FlinkSettings, MetricReporter, RestartStrategy, StateBackend } from "./settings";
+import { checkRawKeys } from "./raw-keys";
+import { ConfigValue, Parsed, UNRESOLVED, ValueReader, durationValue, sizeValue } from "./values";
+import { FlinkVersion } from "./version";
+
+/** Flink's minimum for checkpoint interval and timeout (CheckpointCoordinatorConfiguration.MINIMAL_CHECKPOINT_TIME). */
+const MINIMAL_CHECKPOINT_TIME_MS = 10;
+
+/** The ports a cluster listens on, as rendered; targets open exactly these. */
+export interface FlinkPorts {
+  readonly jobManagerRpc: number | string;
+  readonly rest: number | string;
+  readonly blobServer: number | string;
+  readonly taskManagerRpc: number | string;
+  readonly taskManagerData: number | string;
+  /** One per metric reporter that listens (Prometheus). */
+  readonly metrics: ReadonlyArray<number | string>;
+}
+
+/** The resolved configuration of one cluster for one Flink version. */
+export interface FlinkConfiguration {
+  readonly version: FlinkVersion;
+  /** Every key written to config.yaml, in the order written. */
+  readonly entries: ReadonlyMap<string, ConfigValue>;
+  /** Which user property set each key: for error messages and reviews. */
+  readonly sources: ReadonlyMap<string, string>;
+  /** Flink's derived memory; undefined where a size is a token (derived at deploy time). */
+  readonly taskManagerMemory?: TaskManagerMemory;
+  readonly jobManagerMemory?: JobManagerMemory;
+  readonly jobManagerDirectMemoryLimit: boolean;
+  readonly ports: FlinkPorts;
+}
+
+export interface BuildResult {
+  /** Undefined when there were errors. */
+  readonly configuration?: FlinkConfiguration;
+  readonly errors: Problems["errors"];
+  readonly warnings: readonly ConfigWarning[];
+}
+
+/** Collects keys with the property that set them, so a later raw key can be told which property owns its key. */
+class KeyWriter {
+  public readonly entries = new Map<string, ConfigValue>();
+  public readonly sources = new Map<string, string>();
+
+  constructor(public readonly read: ValueReader) {}
+
+  public set(key: string, property: string, value: ConfigValue | undefined): void {
+    if (value === undefined) return;
+    this.entries.set(key, value);
+    this.sources.set(key, property);
+  }
+
+  /** Sets `key` from a size, when given; returns the parsed bytes for the memory model. */
+  public size(key: string, property: string, text: string | undefined, options: { allowZero?: boolean } = {}): Parsed<bigint> {
+    if (text === undefined) return undefined;
+    const parsed = this.read.size(property, text, options);
+    this.set(key, property, sizeValue(text, parsed));
+    return parsed;
+  }
+
+  public duration(key: string, property: string, text: string | undefined, options: { minMs?: number; wholeSeconds?: boolean } = {}): Parsed<number> {
+    if (text === undefined) return undefined;
+    const parsed = this.read.duration(property, text, options);
+    this.set(key, property, durationValue(text, parsed));
+    return parsed;
+  }
+
+  /** A duration that Flink reads as a plain integer in `unitMs` units (…Sec, request-backoff ms). */
+  public durationAsInteger(key: string, property: string, text: string | undefined, unitMs: 1 | 1000): void {
+    if (text === undefined) return;
+    const parsed = this.read.duration(property, text, { wholeSeconds: unitMs === 1000 });
+    if (parsed === undefined) return;
+    this.set(key, property, parsed === UNRESOLVED ? text : parsed / unitMs);
+  }
+
+  public integer(key: string, property: string, value: number | undefined, options: { min?: number; max?: number } = {}): Parsed<number> {
+    if (value === undefined) return undefined;
+    const parsed = this.read.integer(property, value, options);
+    if (parsed !== undefined) this.set(key, property, value);
+    return parsed;
+  }
+
+  public fraction(key: string, property: string, value: number | undefined): Parsed<number> {
+    if (value === undefined) return undefined;
+    const parsed = this.read.fraction(property, value);
+    if (parsed !== undefined) this.set(key, property, value);
+    return parsed;
+  }
+
+  public port(key: string, property: string, value: number | string, options: { allowRange?: boolean } = {}): number | string {
+    if (this.read.port(property, value, options) !== undefined) this.set(key, property, value);
+    return value;
+  }
+
+  public flag(key: string, property: string, value: boolean | undefined): void {
+    this.set(key, property, value);
+  }
+
+  public text(key: string, property: string, value: string | undefined): void {
+    this.set(key, property, value);
+  }
+}
+
+const known = <T>(parsed: Parsed<T>): T | undefined => (parsed === UNRESOLVED ? undefined : parsed);
+
+/**
+ * Turns typed settings into the exact keys the given Flink version reads, with the memory Flink will
+ * derive, or the list of everything Flink (or common sense) would refuse.
+ */
+export function buildConfiguration(
+  settings: FlinkSettings,
+  version: FlinkVersion,
+  isUnresolved: (value: unknown) => boolean = () => false,
+): BuildResult {
+  const problems = new Problems();
+  if (version.problem) {
+    problems.error("version", version.version, version.problem, "use FlinkVersion.V1_20, V2_0, V2_1 or V2_2, or FlinkVersion.of(\"MAJOR.MINOR\") for another release.");
+    return { errors: problems.errors, warnings: problems.warnings };
+  }
+  if (!version.isChecked) {
+    problems.warn("flink:unchecked-version", `Flink ${version.version} has no key catalog in this package: keys are written as for Flink ${version.keyFamily} and raw keys are not checked.`);
+  }
+  const w = new KeyWriter(new ValueReader(problems, isUnresolved));
+  const jm = settings.jobManager ?? {};
+  const tm = settings.taskManager ?? {};
+
+  w.text("jobmanager.rpc.address", "jobManager.rpcAddress", jm.rpcAddress);
+  const jobManagerRpc = w.port("jobmanager.rpc.port", "jobManager.rpcPort", jm.rpcPort ?? 6123);
+  w.text("rest.address", "jobManager.restAddress", jm.restAddress);
+  w.text("rest.bind-address", "jobManager.restBindAddress", jm.restBindAddress);
+  const rest = w.port("rest.port", "jobManager.restPort", jm.restPort ?? 8081);
+  const blobServer = w.port("blob.server.port", "jobManager.blobServerPort", jm.blobServerPort ?? 6124, { allowRange: true });
+  const jobManagerMemory = writeJobManagerMemory(w, settings);
+
+  w.integer("taskmanager.numberOfTaskSlots", "taskManager.slots", tm.slots ?? 1, { min: 1 });
+  w.text("taskmanager.host", "taskManager.host", tm.host);
+  const taskManagerRpc = w.port("taskmanager.rpc.port", "taskManager.rpcPort", tm.rpcPort ?? 6122, { allowRange: true });
+  const taskManagerData = w.port("taskmanager.data.port", "taskManager.dataPort", tm.dataPort ?? 6121);
+  const taskManagerMemory = writeTaskManagerMemory(w, settings);
+
+  writeResourceManager(w, settings);
+  writeNetwork(w, settings);
+  w.integer("parallelism.default", "parallelism", settings.parallelism, { min: 1 });
+  writeCheckpointing(w, settings);
+  writeStateBackend(w, settings.stateBackend, settings);
+  writeRestartStrategy(w, settings.restartStrategy);
+  const metrics = writeMetricReporters(w, settings.metricReporters ?? []);
+
+  checkTypedKeysExist(w, version, problems);
+  checkRawKeys(settings.rawConfig ?? {}, version, w, problems);
+
+  checkPortsDistinct(problems, [
+    ["jobManager.rpcPort", jobManagerRpc],
+    ["jobManager.restPort", rest],
+    ["jobManager.blobServerPort", blobServer],
+    ["taskManager.rpcPort", taskManagerRpc],
+    ["taskManager.dataPort", taskManagerData],
+    ...metrics.map((port, i): [string, number | string] => [`metricReporters[${i}].port`, port]),
+  ]);
+
+  if (problems.errors.length > 0) return { errors: problems.errors, warnings: problems.warnings };
+  return {
+    configuration: {
+      version,
+      entries: w.entries,
+      sources: w.sources,
+      taskManagerMemory,
+      jobManagerMemory,
+      jobManagerDirectMemoryLimit: settings.jobManager?.memory?.directMemoryLimit ?? false,
+      ports: { jobManagerRpc, rest, blobServer, taskManagerRpc, taskManagerData, metrics },
+    },
+    errors: [],
+    warnings: problems.warnings,
+  };
+}
+
+/** Writes the memory keys the user set (flink-dist's default process size when none) and derives the rest. */
+function writeJobManagerMemory(w: KeyWriter, settings: FlinkSettings): JobManagerMemory | undefined {
+  const m = settings.jobManager?.memory ?? {};
+  const p = "jobManager.memory";
+  const styleGiven = m.process !== undefined || m.flink !== undefined || m.heap !== undefined;
+  const input = {
+    process: w.size("jobmanager.memory.process.size", `${p}.process`, styleGiven ? m.process : "1600m"),
+    flink: w.size("jobmanager.memory.flink.size", `${p}.flink`, m.flink),
+    heap: w.size("jobmanager.memory.heap.size", `${p}.heap`, m.heap),
+    offHeap: w.size("jobmanager.memory.off-heap.size", `${p}.offHeap`, m.offHeap, { allowZero: true }),
+    jvmMetaspace: w.size("jobmanager.memory.jvm-metaspace.size", `${p}.jvmMetaspace`, m.jvmMetaspace),
+    jvmOverheadFraction: w.fraction("jobmanager.memory.jvm-overhead.fraction", `${p}.jvmOverheadFraction`, m.jvmOverheadFraction),
+    jvmOverheadMin: w.size("jobmanager.memory.jvm-overhead.min", `${p}.jvmOverheadMin`, m.jvmOverheadMin, { allowZero: true }),
+    jvmOverheadMax: w.size("jobmanager.memory.jvm-overhead.max", `${p}.jvmOverheadMax`, m.jvmOverheadMax, { allowZero: true }),
+  };
+  w.flag("jobmanager.memory.enable-jvm-direct-memory-limit", `${p}.directMemoryLimit`, m.directMemoryLimit);
+  return deriveMemory(w, p, input, deriveJobManagerMemory);
+}
+
+function writeTaskManagerMemory(w: KeyWriter, settings: FlinkSettings): TaskManagerMemory | undefined {
+  const m = settings.taskManager?.memory ?? {};
+  const p = "taskManager.memory";
+  const styleGiven = m.process !== undefined || m.flink !== undefined || (m.taskHeap !== undefined && m.managed !== undefined);
+  const input = {
+    process: w.size("taskmanager.memory.process.size", `${p}.process`, styleGiven ? m.process : "1728m"),
+    flink: w.size("taskmanager.memory.flink.size", `${p}.flink`, m.flink),
+    taskHeap: w.size("taskmanager.memory.task.heap.size", `${p}.taskHeap`, m.taskHeap),
+    managed: w.size("taskmanager.memory.managed.size", `${p}.managed`, m.managed, { allowZero: true }),
+    managedFraction: w.fraction("taskmanager.memory.managed.fraction", `${p}.managedFraction`, m.managedFraction),
+    frameworkHeap: w.size("taskmanager.memory.framework.heap.size", `${p}.frameworkHeap`, m.frameworkHeap, { allowZero: true }),
+    frameworkOffHeap: w.size("taskmanager.memory.framework.off-heap.size", `${p}.frameworkOffHeap`, m.frameworkOffHeap, { allowZero: true }),
+    taskOffHeap: w.size("taskmanager.memory.task.off-heap.size", `${p}.taskOffHeap`, m.taskOffHeap, { allowZero: true }),
+    networkFraction: w.fraction("taskmanager.memory.network.fraction", `${p}.networkFraction`, m.networkFraction),
+    networkMin: w.size("taskmanager.memory.network.min", `${p}.networkMin`, m.networkMin, { allowZero: true }),
+    networkMax: w.size("taskmanager.memory.network.max", `${p}.networkMax`, m.networkMax, { allowZero: true }),
+    jvmMetaspace: w.size("taskmanager.memory.jvm-metaspace.size", `${p}.jvmMetaspace`, m.jvmMetaspace),
+    jvmOverheadFraction: w.fraction("taskmanager.memory.jvm-overhead.fraction", `${p}.jvmOverheadFraction`, m.jvmOverheadFraction),
+    jvmOverheadMin: w.size("taskmanager.memory.jvm-overhead.min", `${p}.jvmOverheadMin`, m.jvmOverheadMin, { allowZero: true }),
+    jvmOverheadMax: w.size("taskmanager.memory.jvm-overhead.max", `${p}.jvmOverheadMax`, m.jvmOverheadMax, { allowZero: true }),
+  };
+  return deriveMemory(w, p, input, deriveTaskManagerMemory);
+}
+
+/**
+ * Runs Flink's derivation when every input is known. A bad input was already reported; a token
+ * means the sizes are only known at deploy time, which is said once as a warning.
+ */
+function deriveMemory<I extends object, M>(
+  w: KeyWriter,
+  property: string,
+  input: I,
+  derive: (input: { [K in keyof I]: Exclude<I[K], symbol> }, problems: Problems, property: string) => M | undefined,
+): M | undefined {
+  const problems = w.read.problems;
+  const errorsBefore = problems.errors.length;
+  if (Object.values(input).some((v) => v === UNRESOLVED)) {
+    problems.warn("flink:memory-unchecked", `${property} uses a token, so its memory breakdown cannot be derived or checked at synth time.`);
+    return undefined;
+  }
+  // Inputs that failed to parse are already errors; deriving without them would only add noise.
+  if (problems.errors.some((e) => e.property.startsWith(`${property}.`))) return undefined;
+  const derived = derive(input as { [K in keyof I]: Exclude<I[K], symbol> }, problems, property);
+  return problems.errors.length > errorsBefore ? undefined : derived;
+}
+
+function writeResourceManager(w: KeyWriter, settings: FlinkSettings): void {
+  const rm = settings.resourceManager ?? {};
+  w.duration("resourcemanager.taskmanager-timeout", "resourceManager.taskManagerIdleTimeout", rm.taskManagerIdleTimeout);
+  w.duration("resourcemanager.taskmanager-registration.timeout", "resourceManager.taskManagerRegistrationTimeout", rm.taskManagerRegistrationTimeout);
+  w.duration("slot.request.timeout", "resourceManager.slotRequestTimeout", rm.slotRequestTimeout);
+  w.duration("slot.idle.timeout", "resourceManager.slotIdleTimeout", rm.slotIdleTimeout);
+}
+
+function writeNetwork(w: KeyWriter, settings: FlinkSettings): void {
+  const n = settings.network ?? {};
+  const p = "network";
+  w.size("taskmanager.memory.segment-size", `${p}.bufferSize`, n.bufferSize);
+  w.integer("taskmanager.network.memory.read-buffer.required-per-gate.max", `${p}.maxRequiredBuffersPerGate`, n.maxRequiredBuffersPerGate, { min: 1 });
+  if (n.bufferDebloat) {
+    const d = n.bufferDebloat;
+    const dp = `${p}.bufferDebloat`;
+    w.flag("taskmanager.network.memory.buffer-debloat.enabled", `${dp}.enabled`, d.enabled ?? true);
+    w.duration("taskmanager.network.memory.buffer-debloat.target", `${dp}.target`, d.target, { minMs: 1 });
+    w.duration("taskmanager.network.memory.buffer-debloat.period", `${dp}.period`, d.period, { minMs: 1 });
+    w.integer("taskmanager.network.memory.buffer-debloat.samples", `${dp}.samples`, d.samples, { min: 1 });
+    w.integer("taskmanager.network.memory.buffer-debloat.threshold-percentages", `${dp}.thresholdPercentages`, d.thresholdPercentages, { min: 0, max: 100 });
+  }
+  if (n.compressionCodec !== undefined) {
+    w.set("taskmanager.network.compression.codec", `${p}.compressionCodec`, known(w.read.oneOf(`${p}.compressionCodec`, n.compressionCodec, ["LZ4", "LZO", "ZSTD"])) ?? undefined);
+  }
+  w.durationAsInteger("taskmanager.network.netty.client.connectTimeoutSec", `${p}.nettyClientConnectTimeout`, n.nettyClientConnectTimeout, 1000);
+  w.durationAsInteger("taskmanager.network.netty.client.tcp.keepIdleSec", `${p}.nettyClientTcpKeepIdle`, n.nettyClientTcpKeepIdle, 1000);
+  w.durationAsInteger("taskmanager.network.netty.client.tcp.keepIntervalSec", `${p}.nettyClientTcpKeepInterval`, n.nettyClientTcpKeepInterval, 1000);
+  w.integer("taskmanager.network.netty.client.tcp.keepCount", `${p}.nettyClientTcpKeepCount`, n.nettyClientTcpKeepCount, { min: 1 });
+  w.duration("taskmanager.network.partition-request-timeout", `${p}.partitionRequestTimeout`, n.partitionRequestTimeout, { minMs: 1 });
+  w.durationAsInteger("taskmanager.network.request-backoff.initial", `${p}.requestBackoffInitial`, n.requestBackoffInitial, 1);
+  w.durationAsInteger("taskmanager.network.request-backoff.max", `${p}.requestBackoffMax`, n.requestBackoffMax, 1);
+  w.integer("taskmanager.network.retries", `${p}.retries`, n.retries, { min: 0 });
+  w.integer("taskmanager.network.sort-shuffle.min-buffers", `${p}.sortShuffleMinBuffers`, n.sortShuffleMinBuffers, { min: 1 });
+  w.flag("taskmanager.network.tcp-connection.enable-reuse-across-jobs", `${p}.reuseTcpConnectionsAcrossJobs`, n.reuseTcpConnectionsAcrossJobs);
+  w.flag("taskmanager.network.detailed-metrics", `${p}.detailedMetrics`, n.detailedMetrics);
+}
+
+function writeCheckpointing(w: KeyWriter, settings: FlinkSettings): void {
+  const c = settings.checkpointing;
+  if (!c) return;
+  const p = "checkpointing";
+  const min = { minMs: MINIMAL_CHECKPOINT_TIME_MS };
+  w.duration("execution.checkpointing.interval", `${p}.interval`, c.interval, min);
+  if (c.mode !== undefined) w.set("execution.checkpointing.mode", `${p}.mode`, known(w.read.oneOf(`${p}.mode`, c.mode, ["EXACTLY_ONCE", "AT_LEAST_ONCE"])) ?? undefined);
+  w.duration("execution.checkpointing.timeout", `${p}.timeout`, c.timeout, min);
+  w.integer("execution.checkpointing.max-concurrent-checkpoints", `${p}.maxConcurrent`, c.maxConcurrent, { min: 1 });
+  w.duration("execution.checkpointing.min-pause", `${p}.minPause`, c.minPause);
+  w.integer("execution.checkpointing.tolerable-failed-checkpoints", `${p}.tolerableFailedCheckpoints`, c.tolerableFailedCheckpoints, { min: 0 });
+  if (c.externalizedRetention !== undefined) {
+    const retention = w.read.oneOf(`${p}.externalizedRetention`, c.externalizedRetention, ["RETAIN_ON_CANCELLATION", "DELETE_ON_CANCELLATION", "NO_EXTERNALIZED_CHECKPOINTS"]);
+    w.set("execution.checkpointing.externalized-checkpoint-retention", `${p}.externalizedRetention`, retention === UNRESOLVED ? c.externalizedRetention : retention);
+  }
+  w.integer("execution.checkpointing.num-retained", `${p}.retained`, c.retained, { min: 1 });
+  w.flag("execution.checkpointing.incremental", `${p}.incremental`, c.incremental);
+  w.flag("execution.checkpointing.unaligned.enabled", `${p}.unaligned`, c.unaligned);
+  for (const [key, field] of [["execution.checkpointing.dir", "directory"], ["execution.checkpointing.savepoint-dir", "savepointDirectory"]] as const) {
+    const value = c[field];
+    if (value !== undefined && w.read.uri(`${p}.${field}`, value) !== undefined) w.set(key, `${p}.${field}`, value);
+  }
+  if (c.directory === undefined && !settings.rawConfig?.["execution.checkpointing.dir"]) {
+    w.read.problems.warn("flink:no-checkpoint-directory", "checkpointing is on but checkpointing.directory is not set: checkpoints stay in JobManager memory and are lost with it. Set a durable URI such as s3://bucket/checkpoints.");
+  }
+  if (c.unaligned && c.mode === "AT_LEAST_ONCE") {
+    w.read.problems.error(`${p}.unaligned`, true, "requires checkpointing.mode EXACTLY_ONCE (Flink only aligns, or unaligns, exactly-once checkpoints)", "remove unaligned or use mode \"EXACTLY_ONCE\".");
+  }
+}
+
+function writeStateBackend(w: KeyWriter, backend: StateBackend | undefined, settings: FlinkSettings): void {
+  if (!backend) return;
+  const p = "stateBackend";
+  w.text("state.backend.type", `${p}.type`, backend.type);
+  if (backend.type === "hashmap") {
+    if (settings.checkpointing?.incremental) {
+      w.read.problems.warn("flink:incremental-hashmap", "checkpointing.incremental has no effect with the hashmap state backend: every checkpoint is full. Use StateBackend.rocksdb() for incremental checkpoints.");
+    }
+    return;
+  }
+  const r = backend.rocksdb;
+  const rp = `${p}.rocksdb`;
+  if (r.localDir !== undefined && w.read.uri(`${rp}.localDir`, r.localDir) !== undefined) w.set("state.backend.rocksdb.localdir", `${rp}.localDir`, r.localDir);
+  if (r.predefinedOptions !== undefined) {
+    const options = w.read.oneOf(`${rp}.predefinedOptions`, r.predefinedOptions, ["DEFAULT", "SPINNING_DISK_OPTIMIZED", "SPINNING_DISK_OPTIMIZED_HIGH_MEM", "FLASH_SSD_OPTIMIZED"]);
+    w.set("state.backend.rocksdb.predefined-options", `${rp}.predefinedOptions`, options === UNRESOLVED ? r.predefinedOptions : options);
+  }
+  w.size("state.backend.rocksdb.writebuffer.size", `${rp}.writeBufferSize`, r.writeBufferSize);
+  w.integer("state.backend.rocksdb.writebuffer.count", `${rp}.writeBufferCount`, r.writeBufferCount, { min: 1 });
+  w.size("state.backend.rocksdb.block.blocksize", `${rp}.blockSize`, r.blockSize);
+  w.size("state.backend.rocksdb.block.cache-size", `${rp}.blockCacheSize`, r.blockCacheSize);
+  if (r.bloomFilter !== undefined) {
+    const bloom = r.bloomFilter;
+    w.flag("state.backend.rocksdb.use-bloom-filter", `${rp}.bloomFilter`, bloom !== false);
+    if (typeof bloom === "object") {
+      if (bloom.bitsPerKey !== undefined && known(w.read.number(`${rp}.bloomFilter.bitsPerKey`, bloom.bitsPerKey, { min: 1 })) !== undefined) {
+        w.set("state.backend.rocksdb.bloom-filter.bits-per-key", `${rp}.bloomFilter.bitsPerKey`, bloom.bitsPerKey);
+      }
+      w.flag("state.backend.rocksdb.bloom-filter.block-based-mode", `${rp}.bloomFilter.blockBased`, bloom.blockBased);
+    }
+  }
+  w.flag("state.backend.rocksdb.memory.managed", `${rp}.managedMemory`, r.managedMemory);
+  w.integer("state.backend.rocksdb.thread.num", `${rp}.threads`, r.threads, { min: 1 });
+  if (r.blockCacheSize !== undefined && r.managedMemory !== false) {
+    w.read.problems.warn("flink:rocksdb-block-cache-ignored", "stateBackend.rocksdb.blockCacheSize has no effect while RocksDB uses managed memory (the default): Flink sizes the shared cache from managed memory. Set managedMemory: false to size it yourself.");
+  }
+}
+
+function writeRestartStrategy(w: KeyWriter, strategy: RestartStrategy | undefined): void {
+  if (!strategy) return;
+  const p = "restartStrategy";
+  const o = strategy.options;
+  w.text("restart-strategy.type", `${p}.type`, strategy.type);
+  switch (strategy.type) {
+    case "fixed-delay":
+      w.integer("restart-strategy.fixed-delay.attempts", `${p}.attempts`, o.attempts, { min: 0 });
+      w.duration("restart-strategy.fixed-delay.delay", `${p}.delay`, o.delay);
+      break;
+    case "failure-rate":
+      w.integer("restart-strategy.failure-rate.max-failures-per-interval", `${p}.maxFailuresPerInterval`, o.maxFailuresPerInterval, { min: 1 });
+      w.duration("restart-strategy.failure-rate.failure-rate-interval", `${p}.interval`, o.interval, { minMs: 1 });
+      w.duration("restart-strategy.failure-rate.delay", `${p}.delay`, o.delay);
+      break;
+    case "exponential-delay": {
+      const initial = known(w.duration("restart-strategy.exponential-delay.initial-backoff", `${p}.initialBackoff`, o.initialBackoff, { minMs: 1 })) ?? 1000;
+      const max = known(w.duration("restart-strategy.exponential-delay.max-backoff", `${p}.maxBackoff`, o.maxBackoff, { minMs: 1 })) ?? 60_000;
+      if (initial > max) {
+        w.read.problems.error(`${p}.maxBackoff`, o.maxBackoff ?? "1 min", `must not be below initialBackoff (${o.initialBackoff ?? "1 s"})`, "raise maxBackoff or lower initialBackoff.");
+      }
+      if (o.backoffMultiplier !== undefined && known(w.read.number(`${p}.backoffMultiplier`, o.backoffMultiplier, { min: 1 })) !== undefined) {
+        w.set("restart-strategy.exponential-delay.backoff-multiplier", `${p}.backoffMultiplier`, o.backoffMultiplier);
+      }
+      w.duration("restart-strategy.exponential-delay.reset-backoff-threshold", `${p}.resetBackoffThreshold`, o.resetBackoffThreshold, { minMs: 1 });
+      if (o.jitterFactor !== undefined && known(w.read.number(`${p}.jitterFactor`, o.jitterFactor, { min: 0, max: 1 })) !== undefined) {
+        w.set("restart-strategy.exponential-delay.jitter-factor", `${p}.jitterFactor`, o.jitterFactor);
+      }
+      w.integer("restart-strategy.exponential-delay.attempts-before-reset-backoff", `${p}.attemptsBeforeResetBackoff`, o.attemptsBeforeResetBackoff, { min: 1 });
+      break;
+    }
+    case "none":
+      break;
+  }
+}
+
+function writeMetricReporters(w: KeyWriter, reporters: readonly MetricReporter[]): Array<number | string> {
+  const ports: Array<number | string> = [];
+  if (reporters.length === 0) return ports;
+  const names = reporters.map((r) => r.name);
+  w.set("metrics.reporters", "metricReporters", names.join(","));
+  reporters.forEach((reporter, i) => {
+    const p = `metricReporters[${i}]`;
+    if (!/^[A-Za-z][A-Za-z0-9_-]*$/.test(reporter.name) || names.indexOf(reporter.name) !== i) {
+      w.read.problems.error(`${p}.name`, reporter.name, "must be a unique name of letters, digits, '_' or '-'", "give each reporter its own simple name such as \"prom\".");
+      return;
+    }
+    w.text(`metrics.reporter.${reporter.name}.factory.class`, `${p}`, reporter.factoryClass);
+    for (const [parameter, value] of Object.entries(reporter.parameters)) {
+      ports.push(w.port(`metrics.reporter.${reporter.name}.${parameter}`, `${p}.${parameter}`, value, { allowRange: true }));
+    }
+  });
+  return ports;
+}
+
+/** Guards the typed mapping itself: every key it writes must be a current key of the version. */
+function checkTypedKeysExist(w: KeyWriter, version: FlinkVersion, problems: Problems): void {
+  if (!version.catalog) return;
+  const catalog = catalogFor(version.catalog);
+  for (const [key, property] of w.sources) {
+    if (!catalog.isDocumented(key) || catalog.replacementsOf(key).length > 0) {
+      problems.error(property, w.entries.get(key), `sets ${key}, which Flink ${version.version} does not document as a current key`, `remove ${property} for this Flink version.`);
+    }
+  }
+}
+
+/** Two roles on one host must not share a port (TaskManager ports are per host, like the JobManager's). */
+function checkPortsDistinct(problems: Problems, ports: ReadonlyArray<[string, number | string]>): void {
+  const seen = new Map<number, string>();
+  for (const [property, port] of ports) {
+    if (typeof port !== "number") continue;
+    const other = seen.get(port);
+    if (other) problems.error(property, port, `collides with ${other}, which uses the same port`, "give every Flink port its own number.");
+    else seen.set(port, property);
+  }
+}

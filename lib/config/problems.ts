@@ -1,0 +1,62 @@
+/**
+ * Collects what is wrong (errors) and what is risky (warnings) with a configuration, so that a user
+ * sees every problem of one cluster at once instead of fixing them one synth at a time.
+ */
+export interface ConfigProblem {
+  /** The property path as the user wrote it, e.g. `taskManager.slots`. */
+  readonly property: string;
+  /** The offending value. */
+  readonly value: unknown;
+  /** The rule that was broken, phrased to follow the property: "must be >= 1". */
+  readonly rule: string;
+  /** How to fix it, when there is a clear fix. */
+  readonly fix?: string;
+}
+
+export interface ConfigWarning {
+  /** A stable id such as `flink:unchecked-version`, shown in brackets at the start of the message. */
+  readonly id: string;
+  readonly message: string;
+}
+
+export function describeValue(value: unknown): string {
+  if (typeof value === "string") return JSON.stringify(value);
+  if (typeof value === "bigint") return value.toString();
+  if (value === undefined) return "undefined";
+  return JSON.stringify(value) ?? String(value);
+}
+
+export function formatProblem(problem: ConfigProblem): string {
+  const fix = problem.fix ? ` Fix: ${problem.fix}` : "";
+  return `${problem.property} ${problem.rule} (got ${describeValue(problem.value)}).${fix}`;
+}
+
+export class FlinkConfigError extends Error {
+  constructor(
+    public readonly problems: readonly ConfigProblem[],
+    prefix = "",
+  ) {
+    super(prefix + problems.map(formatProblem).join(prefix ? "\n  " : "\n"));
+    this.name = "FlinkConfigError";
+  }
+}
+
+export class Problems {
+  public readonly errors: ConfigProblem[] = [];
+  public readonly warnings: ConfigWarning[] = [];
+
+  public error(property: string, value: unknown, rule: string, fix?: string): void {
+    this.errors.push({ property, value, rule, fix });
+  }
+
+  public warn(id: string, message: string): void {
+    this.warnings.push({ id, message });
+  }
+
+  /** Throws one error listing every problem, each on its own line after `prefix`. */
+  public throwIfErrors(prefix = ""): void {
+    if (this.errors.length > 0) {
+      throw new FlinkConfigError(this.errors, prefix ? `${prefix}\n  ` : "");
+    }
+  }
+}

@@ -1,0 +1,118 @@
+import { CatalogOption, catalogFor } from "./catalog";
+import { Problems } from "./problems";
+import { RawConfigValue } from "./settings";
+import { ConfigValue } from "./values";
+import { formatDuration, formatMemorySize, parseDuration, parseMemorySize } from "./units";
+import { FlinkVersion } from "./version";
+
+/** What raw keys need of the typed keys already written. */
+interface WrittenKeys {
+  readonly entries: Map<string, ConfigValue>;
+  readonly sources: Map<string, string>;
+}
+
+/**
+ * Keys that circulate in tutorials (the seed among them) but that Flink never read, or that a
+ * catalog placeholder would wrongly accept. Checked before the catalog.
+ */
+const KNOWN_MISTAKES: ReadonlyArray<{ pattern: RegExp; fix: string }> = [
+  { pattern: /^metrics\.reporter\.[^.]+\.class$/, fix: "Flink instantiates reporters from `factory.class`; use metricReporters: [MetricReporter.prometheus()] or `metrics.reporter.<name>.factory.class`." },
+  { pattern: /^metrics\.reporter\.[^.]+\.host$/, fix: "Flink's Prometheus reporter has no host option: it listens on every interface at `port`." },
+  { pattern: /^jobmanager\.heap\.size$/, fix: "use jobManager.memory.heap (or jobManager.memory.process)." },
+  { pattern: /^taskmanager\.heap\.size$/, fix: "use taskManager.memory.flink (or taskManager.memory.process)." },
+  { pattern: /^jobmanager\.off-heap\.memory$/, fix: "use jobManager.memory.offHeap." },
+  { pattern: /^taskmanager\.network\.buffers\.per-(channel|gate)$/, fix: "this key never existed; Flink sizes buffers from taskManager.memory.network* and network.bufferSize." },
+  { pattern: /^taskmanager\.network\.netty\.client\.connectTimeoutMs$/, fix: "use network.nettyClientConnectTimeout (taskmanager.network.netty.client.connectTimeoutSec, in seconds)." },
+  { pattern: /^resourcemanager\.slot-request-timeout$/, fix: "use resourceManager.slotRequestTimeout (slot.request.timeout)." },
+  { pattern: /^state\.backend\.rocksdb\.options\./, fix: "use StateBackend.rocksdb({ writeBufferSize, writeBufferCount, blockSize, blockCacheSize, bloomFilter, ... })." },
+];
+
+const rawProperty = (key: string) => `rawConfig[${JSON.stringify(key)}]`;
+
+/**
+ * Checks raw keys against the version's catalog and adds them after the typed keys, sorted so the
+ * output does not depend on object insertion order.
+ */
+export function checkRawKeys(raw: Readonly<Record<string, RawConfigValue>>, version: FlinkVersion, written: WrittenKeys, problems: Problems): void {
+  const catalog = version.catalog ? catalogFor(version.catalog) : undefined;
+  for (const givenKey of Object.keys(raw).sort()) {
+    const property = rawProperty(givenKey);
+    const value = raw[givenKey];
+    let key = givenKey;
+    if (catalog) {
+      const mistake = KNOWN_MISTAKES.find((m) => m.pattern.test(key));
+      if (mistake) {
+        problems.error(property, value, `is not a key Flink ${version.version} reads`, mistake.fix);
+        continue;
+      }
+      const replacements = catalog.replacementsOf(key);
+      if (replacements.length > 1) {
+        problems.error(property, value, `is deprecated in Flink ${version.version} and feeds several current keys`, `set the one you mean: ${replacements.join(" or ")}.`);
+        continue;
+      }
+      if (replacements.length === 1) {
+        problems.warn("flink:deprecated-key", `${property} is deprecated in Flink ${version.version}; it is written as its replacement ${replacements[0]}. Use that key instead.`);
+        key = replacements[0];
+      }
+      const option = catalog.option(key);
+      if (!option) {
+        const closest = catalog.closest(key);
+        problems.error(property, value, `is not a key of Flink ${version.version}`, closest.length ? `did you mean ${closest.join(", ")}?` : "check the key against Flink's configuration reference.");
+        continue;
+      }
+      const typeProblem = valueTypeProblem(option, value);
+      if (typeProblem) {
+        problems.error(property, value, typeProblem, `give a value of Flink type ${option.type} for ${key}.`);
+        continue;
+      }
+    }
+    const owner = written.sources.get(key);
+    if (owner) {
+      problems.error(property, value, `sets ${key}, which ${owner} already sets`, `set it through ${owner} only.`);
+      continue;
+    }
+    written.entries.set(key, catalog ? canonicalValue(catalog.option(key)!, value) : value);
+    written.sources.set(key, property);
+  }
+}
+
+/** Sizes and durations in the same canonical notation as the typed settings write them. */
+function canonicalValue(option: CatalogOption, value: ConfigValue): ConfigValue {
+  if (typeof value !== "string") return value;
+  if (option.type === "MemorySize") return formatMemorySize(parseMemorySize(value)!);
+  if (option.type === "Duration") return formatDuration(parseDuration(value)!);
+  return value;
+}
+
+const isNonNegativeInteger = (v: unknown) => typeof v === "number" && Number.isInteger(v) && v >= 0;
+const isIntegerText = (v: unknown) => (typeof v === "number" && Number.isInteger(v)) || (typeof v === "string" && /^-?\d+$/.test(v.trim()));
+
+/** Why Flink could not read `value` as the option's type, or undefined when it can. */
+export function valueTypeProblem(option: CatalogOption, value: RawConfigValue): string | undefined {
+  const scalar = typeof value === "string" || typeof value === "number" || typeof value === "boolean";
+  switch (option.type) {
+    case "Integer":
+    case "Long":
+      return isIntegerText(value) || (option.default === "infinite" && value === "infinite") ? undefined : "must be a whole number";
+    case "Double":
+    case "Float":
+      return (typeof value === "number" && Number.isFinite(value)) || (typeof value === "string" && Number.isFinite(Number(value)) && value.trim() !== "") ? undefined : "must be a number";
+    case "Boolean":
+      return typeof value === "boolean" || value === "true" || value === "false" ? undefined : "must be true or false";
+    case "MemorySize":
+      return isNonNegativeInteger(value) || (typeof value === "string" && parseMemorySize(value) !== undefined) ? undefined : "must be a memory size such as \"512 mb\"";
+    case "Duration":
+      return isNonNegativeInteger(value) || (typeof value === "string" && parseDuration(value) !== undefined) ? undefined : "must be a duration such as \"30 s\"";
+    case "Enum": {
+      const allowed = option.enum ?? [];
+      return typeof value === "string" && allowed.some((e) => e.toUpperCase() === value.toUpperCase()) ? undefined : `must be one of ${allowed.join(", ")}`;
+    }
+    case "List<String>":
+    case "List<Enum>":
+      return Array.isArray(value) || typeof value === "string" ? undefined : "must be a list of strings";
+    case "Map":
+      return (typeof value === "object" && !Array.isArray(value)) || typeof value === "string" ? undefined : "must be a map of strings";
+    default:
+      return scalar ? undefined : "must be a single value";
+  }
+}

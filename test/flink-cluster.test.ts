@@ -1,0 +1,147 @@
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { App, TerraformStack, TerraformVariable, Testing } from "cdktf";
+import { parse } from "yaml";
+import { FlinkCluster, FlinkVersion, StateBackend } from "../lib";
+import { catalogFor } from "../lib/config/catalog";
+
+/** Synthesizes `build` into a fresh directory and returns the stack's flink/ folder. */
+function synthFlinkDir(build: (stack: TerraformStack) => void): string {
+  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), "flink-cluster-test-"));
+  const app = new App({ outdir });
+  const stack = new TerraformStack(app, "stack");
+  build(stack);
+  app.synth();
+  return path.join(outdir, "stacks", "stack", "flink");
+}
+
+function readTree(dir: string): Record<string, string> {
+  const files: Record<string, string> = {};
+  for (const entry of fs.readdirSync(dir, { recursive: true }) as string[]) {
+    const full = path.join(dir, entry);
+    if (fs.statSync(full).isFile()) files[entry] = fs.readFileSync(full, "utf8");
+  }
+  return files;
+}
+
+describe("FlinkCluster", () => {
+  test("exposes the configuration, memory and rendered files", () => {
+    const cluster = new FlinkCluster(new TerraformStack(Testing.app(), "prod"), "orders", {
+      version: FlinkVersion.V2_2,
+      taskManager: { slots: 4, memory: { process: "4096m" } },
+    });
+    expect(cluster.clusterName).toBe("orders");
+    expect(cluster.configuration.entries.get("taskmanager.numberOfTaskSlots")).toBe(4);
+    expect(cluster.memory.taskManager).toEqual({
+      totalProcess: 4294967296,
+      totalFlink: 3597035104,
+      frameworkHeap: 134217728,
+      taskHeap: 1530082070,
+      frameworkOffHeap: 134217728,
+      taskOffHeap: 0,
+      managed: 1438814063,
+      network: 359703515,
+      jvmMetaspace: 268435456,
+      jvmOverhead: 429496736,
+    });
+    expect(cluster.memory.jobManager).toMatchObject({ totalProcess: 1677721600, jvmHeap: 1073741824 });
+    expect(parse(cluster.configYaml)).toMatchObject({ "taskmanager.numberOfTaskSlots": 4, "taskmanager.memory.process.size": "4 gb" });
+    expect(cluster.log4jProperties).toContain("rootLogger.level = INFO");
+  });
+
+  test("a bad setting fails with the construct path, property, value, rule and fix", () => {
+    const app = Testing.app();
+    const stack = new TerraformStack(app, "prod");
+    expect(() => new FlinkCluster(stack, "orders", { version: FlinkVersion.V2_2, taskManager: { slots: 0 } })).toThrow(
+      'FlinkCluster "prod/orders":\n  taskManager.slots must be a whole number >= 1 (got 0). Fix: set a whole number >= 1.',
+    );
+  });
+
+  test("an impossible memory configuration fails with Flink's reason and the numbers", () => {
+    const stack = new TerraformStack(Testing.app(), "prod");
+    expect(
+      () => new FlinkCluster(stack, "orders", { version: FlinkVersion.V2_2, taskManager: { memory: { process: "400m" } } }),
+    ).toThrow(/FlinkCluster "prod\/orders":\n {2}taskManager\.memory\.\w+ .*\d+ bytes/);
+  });
+
+  test("an unknown version and an invalid cluster name are errors", () => {
+    const stack = new TerraformStack(Testing.app(), "prod");
+    expect(() => new FlinkCluster(stack, "a", { version: FlinkVersion.of("1.17") })).toThrow(/prod\/a":\n {2}version must be a Flink version from 1\.20 on/);
+    expect(() => new FlinkCluster(stack, "b", { version: FlinkVersion.V2_2, clusterName: "Orders_Prod" })).toThrow(/clusterName must be 1-40 lowercase letters/);
+  });
+
+  test("warnings become annotations with a stable id", () => {
+    const stack = new TerraformStack(Testing.app(), "prod");
+    const cluster = new FlinkCluster(stack, "orders", { version: FlinkVersion.of("2.3"), checkpointing: { interval: "1 min" } });
+    const messages = cluster.node.metadata.filter((m) => m.type === "@cdktf/warn").map((m) => m.data as string);
+    expect(messages).toEqual([expect.stringMatching(/^\[flink:unchecked-version\] /), expect.stringMatching(/^\[flink:no-checkpoint-directory\] /)]);
+  });
+
+  test("two clusters of one stack may not share a name", () => {
+    const stack = new TerraformStack(Testing.app(), "prod");
+    new FlinkCluster(stack, "orders", { version: FlinkVersion.V2_2 });
+    expect(() => new FlinkCluster(stack, "Orders", { version: FlinkVersion.V2_2 })).toThrow(
+      /FlinkCluster "prod\/Orders": clusterName "orders" is already used by "prod\/orders"/,
+    );
+  });
+});
+
+describe("files beside the Terraform", () => {
+  const build = (stack: TerraformStack) => {
+    new FlinkCluster(stack, "payments", { version: FlinkVersion.V1_20, jobManager: { rpcAddress: "jm.internal" } });
+    new FlinkCluster(stack, "orders", {
+      version: FlinkVersion.V2_2,
+      stateBackend: StateBackend.rocksdb({ localDir: "/data/rocksdb" }),
+      logging: { rootLevel: "WARN" },
+    });
+  };
+
+  test("manifest.json lists each cluster with its files, which equal the cluster's properties", () => {
+    const clusters: FlinkCluster[] = [];
+    const dir = synthFlinkDir((stack) => {
+      build(stack);
+      clusters.push(...stack.node.findAll().filter((c): c is FlinkCluster => c instanceof FlinkCluster));
+    });
+    const manifest = JSON.parse(fs.readFileSync(path.join(dir, "manifest.json"), "utf8"));
+    expect(manifest).toEqual({
+      clusters: [
+        {
+          name: "orders",
+          flinkVersion: "2.2",
+          target: "none",
+          files: { "config.yaml": "orders/config.yaml", "log4j-console.properties": "orders/log4j-console.properties", "memory.json": "orders/memory.json" },
+        },
+        {
+          name: "payments",
+          flinkVersion: "1.20",
+          target: "none",
+          files: { "config.yaml": "payments/config.yaml", "log4j-console.properties": "payments/log4j-console.properties", "memory.json": "payments/memory.json" },
+        },
+      ],
+    });
+    for (const cluster of clusters) {
+      const read = (file: string) => fs.readFileSync(path.join(dir, cluster.clusterName, file), "utf8");
+      expect(read("config.yaml")).toBe(cluster.configYaml);
+      expect(read("log4j-console.properties")).toBe(cluster.log4jProperties);
+      expect(JSON.parse(read("memory.json"))).toEqual(cluster.memory);
+      const catalog = catalogFor(cluster.version.catalog!);
+      const keys = Object.keys(parse(read("config.yaml")));
+      expect(keys.filter((k) => !catalog.isDocumented(k) || catalog.replacementsOf(k).length > 0)).toEqual([]);
+    }
+  });
+
+  test("the same code synthesizes byte-identical files", () => {
+    expect(readTree(synthFlinkDir(build))).toEqual(readTree(synthFlinkDir(build)));
+  });
+
+  test("tokens in the configuration are written as the Terraform expressions the resources carry", () => {
+    let cluster: FlinkCluster | undefined;
+    const dir = synthFlinkDir((stack) => {
+      const address = new TerraformVariable(stack, "jobmanager_address", { type: "string" });
+      cluster = new FlinkCluster(stack, "orders", { version: FlinkVersion.V2_2, jobManager: { rpcAddress: address.stringValue } });
+    });
+    expect(cluster!.configYaml).toMatch(/jobmanager\.rpc\.address: .*TfToken/);
+    expect(fs.readFileSync(path.join(dir, "orders", "config.yaml"), "utf8")).toContain("jobmanager.rpc.address: ${var.jobmanager_address}\n");
+  });
+});
