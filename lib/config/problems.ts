@@ -27,7 +27,7 @@ export function describeValue(value: unknown): string {
 }
 
 export function formatProblem(problem: ConfigProblem): string {
-  const fix = problem.fix ? ` Fix: ${problem.fix}` : "";
+  const fix = problem.fix ? ` Fix: ${/[.?!]$/.test(problem.fix) ? problem.fix : problem.fix + "."}` : "";
   return `${problem.property} ${problem.rule} (got ${describeValue(problem.value)}).${fix}`;
 }
 
