@@ -34,6 +34,12 @@ export interface FlinkConfiguration {
   readonly ports: FlinkPorts;
 }
 
+/** Keys a feature (state storage, HA, monitoring, TLS) contributes, named by the cluster property that added it. */
+export interface FeatureKeys {
+  readonly property: string;
+  readonly config: Readonly<Record<string, ConfigValue>>;
+}
+
 export interface BuildResult {
   /** Undefined when there were errors. */
   readonly configuration?: FlinkConfiguration;
@@ -115,6 +121,7 @@ export function buildConfiguration(
   settings: FlinkSettings,
   version: FlinkVersion,
   isUnresolved: (value: unknown) => boolean = () => false,
+  features: readonly FeatureKeys[] = [],
 ): BuildResult {
   const problems = new Problems();
   if (version.problem) {
@@ -151,7 +158,13 @@ export function buildConfiguration(
   const metrics = writeMetricReporters(w, settings.metricReporters ?? []);
 
   checkTypedKeysExist(w, version, problems);
+  for (const feature of features) {
+    checkRawKeys(feature.config, version, w, problems, (key) => `${feature.property} (${key})`);
+  }
   checkRawKeys(settings.rawConfig ?? {}, version, w, problems);
+  if (w.entries.has("execution.checkpointing.interval") && !w.entries.has("execution.checkpointing.dir")) {
+    problems.warn("flink:no-checkpoint-directory", "checkpointing is on but no checkpoint directory is set: checkpoints stay in JobManager memory and are lost with it. Set checkpointing.directory to a durable URI such as s3://bucket/checkpoints, or give the cluster a stateStorage.");
+  }
 
   checkPortsDistinct(problems, [
     ["jobManager.rpcPort", jobManagerRpc],
@@ -302,9 +315,6 @@ function writeCheckpointing(w: KeyWriter, settings: FlinkSettings): void {
   for (const [key, field] of [["execution.checkpointing.dir", "directory"], ["execution.checkpointing.savepoint-dir", "savepointDirectory"]] as const) {
     const value = c[field];
     if (value !== undefined && w.read.uri(`${p}.${field}`, value) !== undefined) w.set(key, `${p}.${field}`, value);
-  }
-  if (c.directory === undefined && !settings.rawConfig?.["execution.checkpointing.dir"]) {
-    w.read.problems.warn("flink:no-checkpoint-directory", "checkpointing is on but checkpointing.directory is not set: checkpoints stay in JobManager memory and are lost with it. Set a durable URI such as s3://bucket/checkpoints.");
   }
   if (c.unaligned && c.mode === "AT_LEAST_ONCE") {
     w.read.problems.error(`${p}.unaligned`, true, "requires checkpointing.mode EXACTLY_ONCE (Flink only aligns, or unaligns, exactly-once checkpoints)", "remove unaligned or use mode \"EXACTLY_ONCE\".");

@@ -30,13 +30,19 @@ const KNOWN_MISTAKES: ReadonlyArray<{ pattern: RegExp; fix: string }> = [
 const rawProperty = (key: string) => `rawConfig[${JSON.stringify(key)}]`;
 
 /**
- * Checks raw keys against the version's catalog and adds them after the typed keys, sorted so the
- * output does not depend on object insertion order.
+ * Checks raw (or feature) keys against the version's catalog and adds them after the keys already
+ * written, sorted so the output does not depend on object insertion order.
  */
-export function checkRawKeys(raw: Readonly<Record<string, RawConfigValue>>, version: FlinkVersion, written: WrittenKeys, problems: Problems): void {
+export function checkRawKeys(
+  raw: Readonly<Record<string, RawConfigValue>>,
+  version: FlinkVersion,
+  written: WrittenKeys,
+  problems: Problems,
+  propertyOf: (key: string) => string = rawProperty,
+): void {
   const catalog = version.catalog ? catalogFor(version.catalog) : undefined;
   for (const givenKey of Object.keys(raw).sort()) {
-    const property = rawProperty(givenKey);
+    const property = propertyOf(givenKey);
     const value = raw[givenKey];
     let key = givenKey;
     if (catalog) {
