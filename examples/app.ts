@@ -1,7 +1,10 @@
 import { App } from "cdktf";
 import { configOnlyExample } from "./config-only/main";
+import { ec2ContainerExample, ec2StandaloneExample } from "./ec2-standalone/main";
 
 /** Every example stack in one app, so `cdktf synth` renders them all. */
 const app = new App();
 configOnlyExample(app);
+ec2StandaloneExample(app);
+ec2ContainerExample(app);
 app.synth();

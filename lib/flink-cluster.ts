@@ -1,36 +1,41 @@
 import { Annotations, Token } from "cdktf";
 import { Construct } from "constructs";
-import { JobManagerMemory, TaskManagerMemory, memoryToJson } from "./config/memory";
+import { ClusterContribution, ClusterInfo } from "./cluster-feature";
+import { FlinkMemoryBreakdown, memoryToJson } from "./config/memory";
 import { FlinkConfiguration, FlinkPorts, buildConfiguration } from "./config/options";
 import { Problems } from "./config/problems";
 import { checkLogging, renderConfigYaml, renderLog4jProperties } from "./config/render";
 import { FlinkSettings } from "./config/settings";
+import { formatDuration, parseDuration } from "./config/units";
 import { FlinkVersion } from "./config/version";
+import { IFlinkStateStorage } from "./flink-state-storage";
 import { ClusterFiles, FlinkFilesDirectory } from "./private/flink-files";
+import { DeployableCluster, IFlinkTarget } from "./targets/target";
 
 export interface FlinkClusterProps extends FlinkSettings {
   /** The Flink version the configuration is written and checked for. */
   readonly version: FlinkVersion;
   /**
-   * The cluster's name: it names its folder beside the Terraform and, with a target, its resources.
+   * The cluster's name: it names its folder beside the Terraform, its state prefix and its resources.
    * Lowercase letters, digits and '-', starting with a letter, at most 40 characters; unique per stack.
    * @default - the construct id, lowercased with other characters turned into '-'
    */
   readonly clusterName?: string;
-}
-
-/** The memory Flink derives for each process, in bytes, under Flink's own component names. */
-export interface FlinkMemoryBreakdown {
-  readonly taskManager?: Readonly<Record<keyof TaskManagerMemory, number>>;
-  readonly jobManager?: Readonly<Record<keyof JobManagerMemory, number>>;
+  /** Where the cluster runs, e.g. `FlinkTarget.ec2({...})`. @default - none: the cluster only renders its files */
+  readonly target?: IFlinkTarget;
+  /** Durable storage for checkpoints and savepoints: sets their directories and grants access. @default - none */
+  readonly stateStorage?: IFlinkStateStorage;
+  /** Tags for every resource the cluster creates, beside `flink:cluster` and `flink:version`. @default - none */
+  readonly tags?: Readonly<Record<string, string>>;
 }
 
 /**
  * A Flink cluster: its configuration for one Flink version, validated at synth time, with the memory
- * Flink will derive and the rendered files. After `cdktf synth` the files lie in
- * `cdktf.out/stacks/<stack>/flink/<clusterName>/`, listed in `flink/manifest.json`.
+ * Flink will derive and the rendered files; with a target, the resources that run it. After
+ * `cdktf synth` the files lie in `cdktf.out/stacks/<stack>/flink/<clusterName>/`, listed in
+ * `flink/manifest.json`.
  */
-export class FlinkCluster extends Construct {
+export class FlinkCluster extends Construct implements DeployableCluster {
   public readonly clusterName: string;
   public readonly version: FlinkVersion;
   /** Every Flink key and value, in the order written to config.yaml. */
@@ -45,19 +50,34 @@ export class FlinkCluster extends Construct {
   public readonly log4jProperties: string;
   /** The rendered `memory.json`. */
   public readonly memoryJson: string;
+  /** The files a target carries to the nodes, by name: config.yaml and log4j-console.properties. */
+  public readonly flinkFiles: Readonly<Record<string, string>>;
+  /** What the target and the features add to the cluster (keys, grants, plugins, outputs). */
+  public readonly contributions: readonly ClusterContribution[];
+  public readonly tags: Readonly<Record<string, string>>;
+  public readonly target?: IFlinkTarget;
 
   constructor(scope: Construct, id: string, props: FlinkClusterProps) {
     super(scope, id);
     this.version = props.version;
     this.clusterName = props.clusterName ?? defaultClusterName(id);
+    this.target = props.target;
+    this.tags = { "flink:cluster": this.clusterName, "flink:version": this.version.version, ...props.tags };
+    const errorPrefix = `FlinkCluster "${this.node.path}":`;
 
     const problems = new Problems();
     checkClusterName(this.clusterName, problems);
+    problems.throwIfErrors(errorPrefix);
+    const info: ClusterInfo = { clusterName: this.clusterName, version: this.version };
+    this.contributions = [props.target?.contribute(info), props.stateStorage?.bind(info)].filter((c): c is ClusterContribution => c !== undefined);
+
     checkLogging(props.logging ?? {}, problems);
-    const result = buildConfiguration(props, props.version, (value) => Token.isUnresolved(value));
+    const features = this.contributions.map((c) => ({ property: c.property, config: c.config ?? {} }));
+    const result = buildConfiguration(props, props.version, (value) => Token.isUnresolved(value), features);
     problems.errors.push(...result.errors);
     problems.warnings.push(...result.warnings);
-    problems.throwIfErrors(`FlinkCluster "${this.node.path}":`);
+    if (result.configuration && props.stateStorage) checkCheckpointExpiry(props.stateStorage, result.configuration, problems);
+    problems.throwIfErrors(errorPrefix);
     for (const warning of problems.warnings) {
       Annotations.of(this).addWarning(`[${warning.id}] ${warning.message}`);
     }
@@ -71,8 +91,10 @@ export class FlinkCluster extends Construct {
     this.configYaml = renderConfigYaml(this.configuration);
     this.log4jProperties = renderLog4jProperties(props.logging);
     this.memoryJson = JSON.stringify(this.memory, null, 2) + "\n";
+    this.flinkFiles = { "config.yaml": this.configYaml, "log4j-console.properties": this.log4jProperties };
 
     FlinkFilesDirectory.of(this).register(this, this.clusterName);
+    props.target?.deploy(this);
   }
 
   /** @internal the files written beside the Terraform */
@@ -80,13 +102,36 @@ export class FlinkCluster extends Construct {
     return {
       name: this.clusterName,
       flinkVersion: this.version.version,
-      target: "none",
-      files: {
-        "config.yaml": this.configYaml,
-        "log4j-console.properties": this.log4jProperties,
-        "memory.json": this.memoryJson,
-      },
+      target: this.target?.kind ?? "none",
+      files: { ...this.flinkFiles, "memory.json": this.memoryJson },
     };
+  }
+}
+
+/**
+ * Object expiry on the checkpoint prefix must not delete checkpoints Flink still keeps: the oldest
+ * retained checkpoint is about interval x retained old. Incremental checkpoints share files across
+ * checkpoints for as long as the job runs, so any age-based expiry can delete live state.
+ */
+function checkCheckpointExpiry(storage: IFlinkStateStorage, configuration: FlinkConfiguration, problems: Problems): void {
+  const days = storage.checkpointExpirationDays;
+  const interval = configuration.entries.get("execution.checkpointing.interval");
+  if (days === undefined || typeof interval !== "string") return;
+  const retained = Number(configuration.entries.get("execution.checkpointing.num-retained") ?? 1);
+  const keptMs = parseDuration(interval)! * retained;
+  if (days * 86_400_000 < keptMs) {
+    problems.error(
+      "stateStorage",
+      `${days} days`,
+      `expires checkpoint objects sooner than Flink keeps checkpoints (checkpointing.interval ${interval} x retained ${retained} = ${formatDuration(keptMs)})`,
+      "raise the storage's lifecycle.checkpointsExpireAfterDays above that, or keep fewer checkpoints.",
+    );
+  }
+  if (configuration.entries.get("execution.checkpointing.incremental") === true) {
+    problems.warn(
+      "flink:incremental-expiry",
+      `stateStorage expires checkpoint objects after ${days} days, but incremental checkpoints keep sharing files older than that for as long as the job runs: expiry can delete live state. Remove lifecycle.checkpointsExpireAfterDays or turn incremental checkpoints off.`,
+    );
   }
 }
 

@@ -7,3 +7,12 @@ export { ConfigProblem, ConfigWarning, FlinkConfigError } from "./config/problem
 export { renderConfigYaml, renderLog4jProperties } from "./config/render";
 export { parseMemorySize, parseDuration, formatMemorySize, formatDuration } from "./config/units";
 export * from "./flink-cluster";
+export * from "./cluster-feature";
+export * from "./flink-state-storage";
+export { FlinkMemoryBreakdown } from "./config/memory";
+export { FlinkTarget } from "./targets/flink-target";
+export { IFlinkTarget, DeployableCluster } from "./targets/target";
+export { Ec2Target, Ec2TargetProps, Ec2AccessProps } from "./targets/ec2/ec2-target";
+export { FlinkEc2Deployment } from "./targets/ec2/ec2-deployment";
+export { FlinkRuntime, TarballOptions, ContainerImageOptions } from "./targets/ec2/runtime";
+export { FlinkVpc, FlinkVpcProps } from "./targets/ec2/flink-vpc";

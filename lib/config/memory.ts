@@ -60,6 +60,12 @@ export interface JobManagerMemory {
   jvmOverhead: bigint;
 }
 
+/** The memory Flink derives for each process, in bytes as JSON numbers: memory.json. */
+export interface FlinkMemoryBreakdown {
+  readonly taskManager?: Readonly<Record<keyof TaskManagerMemory, number>>;
+  readonly jobManager?: Readonly<Record<keyof JobManagerMemory, number>>;
+}
+
 /** -Xmx/-Xms, -XX:MaxDirectMemorySize, -XX:MaxMetaspaceSize. */
 export interface JvmMemoryArgs {
   heap: bigint;

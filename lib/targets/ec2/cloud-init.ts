@@ -1,0 +1,116 @@
+import { stringify } from "yaml";
+import { FlinkRuntime } from "./runtime";
+
+/** Where the nodes keep Flink's configuration (FLINK_CONF_DIR) and logs. */
+export const CONF_DIR = "/etc/flink";
+export const LOG_DIR = "/var/log/flink";
+/** The official image's flink user; the tarball install creates the same uid so volumes agree. */
+const FLINK_UID = 9999;
+
+export type FlinkRole = "jobmanager" | "taskmanager";
+
+export interface NodeSetup {
+  readonly role: FlinkRole;
+  readonly runtime: FlinkRuntime;
+  /** Files written to CONF_DIR, by name: config.yaml, log4j-console.properties. */
+  readonly files: Readonly<Record<string, string>>;
+  /** Plugins from Flink's opt/ to enable, by jar base name. */
+  readonly plugins: readonly string[];
+  /** Local directories Flink writes to (RocksDB), created for the flink user. */
+  readonly localDirs: readonly string[];
+}
+
+const serviceName = (role: FlinkRole) => `flink-${role}`;
+
+/** Shell single-quoting, so no value can break out of a command line. */
+const quote = (value: string) => `'${value.replace(/'/g, `'\\''`)}'`;
+
+/** Copies each plugin jar from opt/ into plugins/<name>/, where Flink's plugin loader finds it. */
+function enablePlugins(flinkHome: string, plugins: readonly string[]): string[] {
+  return plugins.map((p) => `mkdir -p ${flinkHome}/plugins/${p} && cp ${flinkHome}/opt/${p}-*.jar ${flinkHome}/plugins/${p}/`);
+}
+
+function installScript(setup: NodeSetup): string {
+  const { runtime } = setup;
+  const dirs = [LOG_DIR, ...setup.localDirs].map(quote).join(" ");
+  const lines = ["#!/bin/bash", "# Installs Flink for cdktf-flink; runs once, at first boot.", "set -euo pipefail"];
+  if (runtime.kind === "tarball") {
+    const o = runtime.options;
+    const home = `/opt/flink-${o.release}`;
+    lines.push(
+      `dnf install -y ${quote(o.javaPackage ?? "java-17-amazon-corretto-headless")}`,
+      `id flink >/dev/null 2>&1 || useradd --system --uid ${FLINK_UID} --home-dir /opt/flink --shell /sbin/nologin flink`,
+      "workdir=$(mktemp -d)",
+      `curl -fsSL --proto '=https' --retry 5 -o "$workdir/flink.tgz" ${quote(o.url!)}`,
+      `echo ${quote(`${o.sha512}  flink.tgz`)} > "$workdir/flink.tgz.sha512"`,
+      '(cd "$workdir" && sha512sum -c flink.tgz.sha512)',
+      `mkdir -p ${home}`,
+      `tar -xzf "$workdir/flink.tgz" -C ${home} --strip-components=1`,
+      'rm -rf "$workdir"',
+      ...enablePlugins(home, setup.plugins),
+      `chown -R flink:flink ${home}`,
+      `ln -sfn ${home} /opt/flink`,
+    );
+  } else {
+    lines.push(
+      "dnf install -y docker",
+      "systemctl enable --now docker",
+      `docker pull ${quote(runtime.options.image!)}`,
+    );
+  }
+  lines.push(`mkdir -p ${dirs}`, `chown ${FLINK_UID}:${FLINK_UID} ${dirs}`);
+  return lines.join("\n") + "\n";
+}
+
+function systemdUnit(setup: NodeSetup): string {
+  const { role, runtime } = setup;
+  const script = `${role}.sh start-foreground`;
+  const service: string[] = [];
+  const unit = [`Description=Apache Flink ${role === "jobmanager" ? "JobManager" : "TaskManager"} (cdktf-flink)`, "After=network-online.target", "Wants=network-online.target"];
+  if (runtime.kind === "tarball") {
+    service.push(
+      "User=flink",
+      "Group=flink",
+      `Environment=FLINK_CONF_DIR=${CONF_DIR}`,
+      `Environment=FLINK_LOG_DIR=${LOG_DIR}`,
+      `ExecStart=/opt/flink/bin/${script}`,
+    );
+  } else {
+    const name = serviceName(role);
+    // The image's entry point rewrites config.yaml; starting the script directly keeps ours byte for byte.
+    const start = [...enablePlugins("/opt/flink", setup.plugins), `exec /opt/flink/bin/${script}`].join(" && ");
+    const volumes = [`${CONF_DIR}:/opt/flink/conf:ro`, `${LOG_DIR}:/opt/flink/log`, ...setup.localDirs.map((d) => `${d}:${d}`)];
+    unit.push("After=docker.service", "Requires=docker.service");
+    service.push(
+      `ExecStartPre=-/usr/bin/docker rm -f ${name}`,
+      [
+        `ExecStart=/usr/bin/docker run --rm --name ${name} --network host --user ${FLINK_UID}:${FLINK_UID}`,
+        ...volumes.map((v) => `-v ${v}`),
+        `--entrypoint /bin/bash ${runtime.options.image} -c "${start}"`,
+      ].join(" "),
+      `ExecStop=/usr/bin/docker stop ${name}`,
+    );
+  }
+  service.push("Restart=on-failure", "RestartSec=10");
+  return ["[Unit]", ...unit, "", "[Service]", ...service, "", "[Install]", "WantedBy=multi-user.target", ""].join("\n");
+}
+
+/**
+ * The cloud-config user data of one node: Flink's files, an install script, and a systemd unit that
+ * restarts Flink on failure and starts it at boot.
+ */
+export function renderUserData(setup: NodeSetup): string {
+  const service = serviceName(setup.role);
+  const config = {
+    write_files: [
+      ...Object.keys(setup.files)
+        .sort()
+        // Verbatim, not base64: Terraform fills in references (the state bucket) inside them.
+        .map((name) => ({ path: `${CONF_DIR}/${name}`, permissions: "0644", content: setup.files[name] })),
+      { path: "/usr/local/sbin/flink-install.sh", permissions: "0755", content: installScript(setup) },
+      { path: `/etc/systemd/system/${service}.service`, permissions: "0644", content: systemdUnit(setup) },
+    ],
+    runcmd: [["/usr/local/sbin/flink-install.sh"], ["systemctl", "daemon-reload"], ["systemctl", "enable", "--now", `${service}.service`]],
+  };
+  return "#cloud-config\n" + stringify(config, { lineWidth: 0 });
+}

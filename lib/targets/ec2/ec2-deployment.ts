@@ -1,0 +1,223 @@
+import { AutoscalingGroup } from "@cdktf/provider-aws/lib/autoscaling-group";
+import { IamInstanceProfile } from "@cdktf/provider-aws/lib/iam-instance-profile";
+import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
+import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
+import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy-attachment";
+import { Instance } from "@cdktf/provider-aws/lib/instance";
+import { LaunchTemplate } from "@cdktf/provider-aws/lib/launch-template";
+import { NetworkInterface } from "@cdktf/provider-aws/lib/network-interface";
+import { Route53Record } from "@cdktf/provider-aws/lib/route53-record";
+import { Route53Zone } from "@cdktf/provider-aws/lib/route53-zone";
+import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
+import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security-group-egress-rule";
+import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
+import { Fn, TerraformLocal, TerraformOutput, Token } from "cdktf";
+import { Construct } from "constructs";
+import { iamPolicyDocument } from "../../private/iam";
+import { escapeTerraformTemplate } from "../../private/terraform-text";
+import { DeployableCluster } from "../target";
+import { FlinkRole, renderUserData } from "./cloud-init";
+import { Ec2AccessProps, Ec2Target } from "./ec2-target";
+
+export interface FlinkEc2DeploymentProps {
+  readonly target: Ec2Target;
+  readonly cluster: DeployableCluster;
+}
+
+/** [from, to] of a rendered port: a number or a "low-high" range. */
+function portRange(port: number | string): [number, number] {
+  if (typeof port === "number") return [port, port];
+  const [low, high] = port.split("-").map(Number);
+  return [low, high];
+}
+
+/** The managed policies a node needs beside the storage grants: SSM access and the CloudWatch agent. */
+const MANAGED_POLICIES = ["AmazonSSMManagedInstanceCore", "CloudWatchAgentServerPolicy"];
+
+/**
+ * The AWS resources of one standalone cluster: security groups that open exactly Flink's ports
+ * between the roles that use them, one instance role, a JobManager with a stable private DNS name,
+ * and TaskManagers in an Auto Scaling group.
+ */
+export class FlinkEc2Deployment extends Construct {
+  public readonly jobManagerSecurityGroup: SecurityGroup;
+  public readonly taskManagerSecurityGroup: SecurityGroup;
+  public readonly role: IamRole;
+  public readonly instanceProfile: IamInstanceProfile;
+  public readonly zone: Route53Zone;
+  public readonly jobManagerInterface: NetworkInterface;
+  public readonly jobManager: Instance;
+  public readonly taskManagerLaunchTemplate: LaunchTemplate;
+  public readonly taskManagers: AutoscalingGroup;
+  /** The user data of each role, as the instances receive it. */
+  public readonly userData: Readonly<Record<FlinkRole, string>>;
+
+  constructor(scope: Construct, id: string, props: FlinkEc2DeploymentProps) {
+    super(scope, id);
+    const { target, cluster } = props;
+    const p = target.props;
+    const name = cluster.clusterName;
+    const partition = p.partition ?? "aws";
+    const tags = (suffix: string) => ({ Name: `${name}-${suffix}`, ...cluster.tags });
+
+    // Security groups: no inline rules, so each rule below is one resource that can be reviewed.
+    this.jobManagerSecurityGroup = new SecurityGroup(this, "JobManagerSecurityGroup", {
+      namePrefix: `${name}-jobmanager-`,
+      description: `Flink ${name} JobManager`,
+      vpcId: p.vpcId,
+      tags: tags("jobmanager"),
+      lifecycle: { createBeforeDestroy: true },
+    });
+    this.taskManagerSecurityGroup = new SecurityGroup(this, "TaskManagerSecurityGroup", {
+      namePrefix: `${name}-taskmanager-`,
+      description: `Flink ${name} TaskManagers`,
+      vpcId: p.vpcId,
+      tags: tags("taskmanager"),
+      lifecycle: { createBeforeDestroy: true },
+    });
+    this.allowPorts(cluster);
+    this.allowAccess("Rest", "Flink REST API and web UI", [this.jobManagerSecurityGroup], cluster.ports.rest, p.restAccess);
+    for (const [i, port] of cluster.ports.metrics.entries()) {
+      this.allowAccess(`Metrics${i}`, "Flink metrics", [this.jobManagerSecurityGroup, this.taskManagerSecurityGroup], port, p.metricsAccess);
+    }
+
+    // One role for both roles' instances: storage grants, SSM and the CloudWatch agent, nothing else.
+    this.role = new IamRole(this, "Role", {
+      namePrefix: `${name}-flink-`,
+      assumeRolePolicy: iamPolicyDocument([{ sid: "Ec2AssumeRole", actions: ["sts:AssumeRole"], principals: { Service: "ec2.amazonaws.com" } }]),
+      tags: tags("role"),
+    });
+    const statements = cluster.contributions.flatMap((c) => c.iamStatements ?? []);
+    if (statements.length > 0) {
+      new IamRolePolicy(this, "StatePolicy", { role: this.role.id, name: "flink-cluster", policy: iamPolicyDocument(statements) });
+    }
+    MANAGED_POLICIES.forEach((policy) => {
+      new IamRolePolicyAttachment(this, policy, { role: this.role.name, policyArn: `arn:${partition}:iam::aws:policy/${policy}` });
+    });
+    this.instanceProfile = new IamInstanceProfile(this, "InstanceProfile", { namePrefix: `${name}-flink-`, role: this.role.name, tags: tags("profile") });
+
+    // The JobManager's address: a private DNS name on a network interface that outlives the instance.
+    this.zone = new Route53Zone(this, "Zone", { name: target.zoneName(cluster), vpc: [{ vpcId: p.vpcId }], comment: `Flink cluster ${name}`, tags: tags("zone") });
+    this.jobManagerInterface = new NetworkInterface(this, "JobManagerInterface", {
+      subnetId: p.subnetIds[0],
+      securityGroups: [this.jobManagerSecurityGroup.id],
+      description: `Flink ${name} JobManager`,
+      tags: tags("jobmanager"),
+    });
+    new Route53Record(this, "JobManagerRecord", {
+      zoneId: this.zone.zoneId,
+      name: target.jobManagerAddress(cluster),
+      type: "A",
+      ttl: 60,
+      records: [this.jobManagerInterface.privateIp],
+    });
+
+    const plugins = [...new Set(cluster.contributions.flatMap((c) => c.plugins ?? []))].sort();
+    const localDir = cluster.configuration.entries.get("state.backend.rocksdb.localdir");
+    const setup = (role: FlinkRole) =>
+      renderUserData({ role, runtime: p.runtime, files: cluster.flinkFiles, plugins, localDirs: typeof localDir === "string" ? [localDir] : [] });
+    this.userData = { jobmanager: setup("jobmanager"), taskmanager: setup("taskmanager") };
+    // A local holds each user data as a Terraform template, so that references inside it are filled in.
+    const userDataBase64 = (role: FlinkRole) =>
+      Fn.base64encode(new TerraformLocal(this, `${role}_user_data`, escapeTerraformTemplate(this.userData[role])).asString);
+    const metadataOptions = { httpTokens: "required", httpEndpoint: "enabled", httpPutResponseHopLimit: 1 };
+    const rootVolume = { volumeSize: p.rootVolumeSize ?? 30, volumeType: "gp3", encrypted: true, kmsKeyId: p.ebsKmsKeyArn, deleteOnTermination: true };
+
+    this.jobManager = new Instance(this, "JobManager", {
+      ami: p.amiId,
+      instanceType: p.jobManager.instanceType,
+      iamInstanceProfile: this.instanceProfile.name,
+      keyName: p.keyPairName,
+      networkInterface: [{ networkInterfaceId: this.jobManagerInterface.id, deviceIndex: 0 }],
+      userDataBase64: userDataBase64("jobmanager"),
+      // A changed configuration means a new instance; the address stays with the interface.
+      userDataReplaceOnChange: true,
+      metadataOptions,
+      rootBlockDevice: rootVolume,
+      monitoring: true,
+      tags: tags("jobmanager"),
+      volumeTags: tags("jobmanager"),
+    });
+
+    this.taskManagerLaunchTemplate = new LaunchTemplate(this, "TaskManagerLaunchTemplate", {
+      namePrefix: `${name}-taskmanager-`,
+      imageId: p.amiId,
+      instanceType: p.taskManagers.instanceType,
+      keyName: p.keyPairName,
+      iamInstanceProfile: { arn: this.instanceProfile.arn },
+      vpcSecurityGroupIds: [this.taskManagerSecurityGroup.id],
+      userData: userDataBase64("taskmanager"),
+      metadataOptions,
+      monitoring: { enabled: true },
+      blockDeviceMappings: [{ deviceName: "/dev/xvda", ebs: { ...rootVolume, encrypted: "true", deleteOnTermination: "true" } }],
+      tagSpecifications: ["instance", "volume", "network-interface"].map((resourceType) => ({ resourceType, tags: tags("taskmanager") })),
+      tags: tags("taskmanager"),
+      updateDefaultVersion: true,
+    });
+    const desired = p.taskManagers.desired ?? 1;
+    this.taskManagers = new AutoscalingGroup(this, "TaskManagers", {
+      namePrefix: `${name}-taskmanagers-`,
+      vpcZoneIdentifier: [...p.subnetIds],
+      desiredCapacity: desired,
+      minSize: p.taskManagers.min ?? desired,
+      maxSize: p.taskManagers.max ?? desired,
+      launchTemplate: { id: this.taskManagerLaunchTemplate.id, version: Token.asString(this.taskManagerLaunchTemplate.latestVersion) },
+      // A new launch template version (a changed configuration) rolls the TaskManagers.
+      instanceRefresh: { strategy: "Rolling", preferences: { minHealthyPercentage: 50 } },
+      healthCheckType: "EC2",
+      tag: Object.entries(tags("taskmanager")).map(([key, value]) => ({ key, value, propagateAtLaunch: true })),
+    });
+
+    this.outputs(cluster, target);
+  }
+
+  /** Flink's own traffic: TaskManagers register with the JobManager and fetch blobs; the JobManager calls TaskManagers; TaskManagers shuffle data. */
+  private allowPorts(cluster: DeployableCluster): void {
+    const jm = this.jobManagerSecurityGroup;
+    const tm = this.taskManagerSecurityGroup;
+    const { ports } = cluster;
+    const flows: Array<[string, string, SecurityGroup, SecurityGroup, number | string]> = [
+      ["TmToJmRpc", "TaskManager to JobManager RPC", tm, jm, ports.jobManagerRpc],
+      ["TmToJmBlob", "TaskManager to JobManager blob server", tm, jm, ports.blobServer],
+      ["JmToTmRpc", "JobManager to TaskManager RPC", jm, tm, ports.taskManagerRpc],
+      ["TmToTmData", "TaskManager to TaskManager data exchange", tm, tm, ports.taskManagerData],
+    ];
+    for (const [id, description, from, to, port] of flows) {
+      const [fromPort, toPort] = portRange(port);
+      new VpcSecurityGroupIngressRule(this, `${id}Ingress`, { securityGroupId: to.id, referencedSecurityGroupId: from.id, ipProtocol: "tcp", fromPort, toPort, description });
+      new VpcSecurityGroupEgressRule(this, `${id}Egress`, { securityGroupId: from.id, referencedSecurityGroupId: to.id, ipProtocol: "tcp", fromPort, toPort, description });
+    }
+    // Downloads, container images, S3, SSM and CloudWatch all speak https; nothing else leaves the nodes.
+    for (const [id, group] of [["JobManager", jm], ["TaskManager", tm]] as const) {
+      new VpcSecurityGroupEgressRule(this, `${id}HttpsEgress`, { securityGroupId: group.id, cidrIpv4: "0.0.0.0/0", ipProtocol: "tcp", fromPort: 443, toPort: 443, description: "https: S3, SSM, CloudWatch, downloads" });
+    }
+  }
+
+  private allowAccess(id: string, description: string, groups: SecurityGroup[], port: number | string, access: Ec2AccessProps | undefined): void {
+    const [fromPort, toPort] = portRange(port);
+    for (const group of groups) {
+      const role = group === this.jobManagerSecurityGroup ? "Jm" : "Tm";
+      (access?.cidrs ?? []).forEach((cidr, i) => {
+        new VpcSecurityGroupIngressRule(this, `${id}${role}Cidr${i}`, { securityGroupId: group.id, cidrIpv4: cidr, ipProtocol: "tcp", fromPort, toPort, description });
+      });
+      (access?.securityGroupIds ?? []).forEach((source, i) => {
+        new VpcSecurityGroupIngressRule(this, `${id}${role}Group${i}`, { securityGroupId: group.id, referencedSecurityGroupId: source, ipProtocol: "tcp", fromPort, toPort, description });
+      });
+    }
+  }
+
+  private outputs(cluster: DeployableCluster, target: Ec2Target): void {
+    const address = target.jobManagerAddress(cluster);
+    const rest = `${address}:${cluster.ports.rest}`;
+    const outputs: Record<string, string> = {
+      restUrl: `http://${rest}`,
+      jobManagerAddress: address,
+      submitJob: `flink run -m ${rest} <job.jar>`,
+      listJobs: `flink list -m ${rest}`,
+      ...Object.assign({}, ...cluster.contributions.map((c) => c.outputs ?? {})),
+    };
+    for (const key of Object.keys(outputs).sort()) {
+      new TerraformOutput(this, key, { value: outputs[key], description: `Flink cluster ${cluster.clusterName}: ${key}` });
+    }
+  }
+}

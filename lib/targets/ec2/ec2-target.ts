@@ -1,0 +1,177 @@
+import { Annotations, Token } from "cdktf";
+import { ClusterContribution, ClusterInfo } from "../../cluster-feature";
+import { Problems } from "../../config/problems";
+import { formatMemorySize } from "../../config/units";
+import { DeployableCluster, IFlinkTarget } from "../target";
+import { FlinkEc2Deployment } from "./ec2-deployment";
+import { instanceTypeInfo, reservedForSystem } from "./instance-types";
+import { FlinkRuntime } from "./runtime";
+
+/** Who may reach a port: CIDR blocks and/or security groups. */
+export interface Ec2AccessProps {
+  /** IPv4 CIDR blocks. 0.0.0.0/0 needs `allowPublicRestAccess`. @default - none */
+  readonly cidrs?: readonly string[];
+  /** Security group ids. @default - none */
+  readonly securityGroupIds?: readonly string[];
+}
+
+export interface Ec2TargetProps {
+  /** The VPC the cluster runs in (DNS support and DNS hostnames enabled, for the JobManager's private DNS name). */
+  readonly vpcId: string;
+  /** Private subnets: the JobManager runs in the first, TaskManagers spread over all. */
+  readonly subnetIds: readonly string[];
+  /** An Amazon Linux 2023 AMI (x86_64 or arm64, matching the instance types). */
+  readonly amiId: string;
+  readonly jobManager: {
+    readonly instanceType: string;
+  };
+  readonly taskManagers: {
+    readonly instanceType: string;
+    /** @default 1 */
+    readonly desired?: number;
+    /** @default desired */
+    readonly min?: number;
+    /** @default desired */
+    readonly max?: number;
+  };
+  /** How Flink is installed: `FlinkRuntime.tarball({...})` or `FlinkRuntime.containerImage({...})`. */
+  readonly runtime: FlinkRuntime;
+  /** An EC2 key pair for SSH. @default - none: operators use SSM Session Manager */
+  readonly keyPairName?: string;
+  /** Who may reach the REST API and web UI. @default - nobody: use SSM port forwarding */
+  readonly restAccess?: Ec2AccessProps;
+  /** Who may scrape the metrics reporters' ports (Prometheus). @default - nobody */
+  readonly metricsAccess?: Ec2AccessProps;
+  /** Allow REST access from 0.0.0.0/0. The REST API can run any code: opt in knowingly. @default false */
+  readonly allowPublicRestAccess?: boolean;
+  /** Root volume size in GiB (encrypted gp3). @default 30 */
+  readonly rootVolumeSize?: number;
+  /** A KMS key for the EBS volumes. @default - the account's default EBS key */
+  readonly ebsKmsKeyArn?: string;
+  /** The private DNS zone that names the JobManager. @default "<clusterName>.flink.internal" */
+  readonly dnsZoneName?: string;
+  /** The AWS partition of ARNs. @default "aws" */
+  readonly partition?: string;
+}
+
+const PUBLIC_CIDRS = ["0.0.0.0/0", "::/0"];
+
+/** Runs a standalone Flink cluster on EC2: one JobManager instance and an Auto Scaling group of TaskManagers. */
+export class Ec2Target implements IFlinkTarget {
+  public readonly kind = "ec2";
+
+  constructor(public readonly props: Ec2TargetProps) {}
+
+  /** The JobManager's stable DNS name in the cluster's private zone. */
+  public jobManagerAddress(cluster: ClusterInfo): string {
+    return `jobmanager.${this.zoneName(cluster)}`;
+  }
+
+  public zoneName(cluster: ClusterInfo): string {
+    return this.props.dnsZoneName ?? `${cluster.clusterName}.flink.internal`;
+  }
+
+  public contribute(cluster: ClusterInfo): ClusterContribution {
+    return { property: "target", config: { "jobmanager.rpc.address": this.jobManagerAddress(cluster) } };
+  }
+
+  public deploy(cluster: DeployableCluster): void {
+    this.validate(cluster);
+    new FlinkEc2Deployment(cluster, "Ec2", { target: this, cluster });
+  }
+
+  private validate(cluster: DeployableCluster): void {
+    const p = this.props;
+    const problems = new Problems();
+    const prop = (name: string) => `target.${name}`;
+    if (!Token.isUnresolved(p.subnetIds) && p.subnetIds.length === 0) {
+      problems.error(prop("subnetIds"), p.subnetIds, "must list at least one subnet", "give the private subnets the cluster runs in.");
+    }
+    const desired = p.taskManagers.desired ?? 1;
+    const min = p.taskManagers.min ?? desired;
+    const max = p.taskManagers.max ?? desired;
+    if (!(Number.isInteger(min) && min >= 0 && min <= desired && desired <= max && Number.isInteger(desired) && Number.isInteger(max) && max >= 1)) {
+      problems.error(prop("taskManagers"), { min, desired, max }, "must satisfy 0 <= min <= desired <= max, max >= 1, whole numbers", "fix the TaskManager counts.");
+    }
+    if (p.rootVolumeSize !== undefined && !(Number.isInteger(p.rootVolumeSize) && p.rootVolumeSize >= 8)) {
+      problems.error(prop("rootVolumeSize"), p.rootVolumeSize, "must be a whole number of GiB >= 8", "use 30 (the default) or more.");
+    }
+    this.validateRuntime(cluster, problems);
+    this.validateAccess("restAccess", p.restAccess, problems, p.allowPublicRestAccess ?? false, cluster);
+    this.validateAccess("metricsAccess", p.metricsAccess, problems, false, cluster);
+    this.validateInstanceMemory(cluster, "jobManager", p.jobManager.instanceType, cluster.memory.jobManager?.totalProcess, problems);
+    this.validateInstanceMemory(cluster, "taskManagers", p.taskManagers.instanceType, cluster.memory.taskManager?.totalProcess, problems);
+    const slots = cluster.configuration.entries.get("taskmanager.numberOfTaskSlots");
+    const tmType = instanceTypeInfo(p.taskManagers.instanceType);
+    if (tmType && typeof slots === "number" && slots > tmType.vcpus) {
+      Annotations.of(cluster).addWarning(
+        `[flink:slots-exceed-vcpus] taskManager.slots is ${slots} but ${p.taskManagers.instanceType} has ${tmType.vcpus} vCPUs: slots will compete for CPU. Use fewer slots or a larger instance type.`,
+      );
+    }
+    problems.throwIfErrors(`FlinkCluster "${cluster.node.path}":`);
+  }
+
+  private validateRuntime(cluster: DeployableCluster, problems: Problems): void {
+    const { runtime } = this.props;
+    const line = cluster.version.line;
+    const known = (value: string | undefined) => value !== undefined && !Token.isUnresolved(value);
+    if (runtime.kind === "tarball") {
+      const o = runtime.options;
+      if (known(o.release) && (!/^\d+\.\d+\.\d+$/.test(o.release!) || !o.release!.startsWith(`${line}.`))) {
+        problems.error("target.runtime.release", o.release, `must be a full Flink ${line}.x release such as "${line}.0", matching the cluster's version`, "give the release you download.");
+      }
+      if (!Token.isUnresolved(o.sha512) && !/^[0-9a-f]{128}$/i.test(o.sha512 ?? "")) {
+        problems.error("target.runtime.sha512", o.sha512, "must be the 128 hex digits of the tarball's SHA-512", "copy it from the .sha512 file published beside the tarball.");
+      }
+      if (known(o.url) && !/^https:\/\/\S+$/.test(o.url!)) {
+        problems.error("target.runtime.url", o.url, "must be an https URL", "download Flink over https; nodes only allow outbound 443.");
+      }
+    } else if (known(runtime.options.image)) {
+      const image = runtime.options.image!;
+      const tag = /^[^@]*:([^:@/]+)(@sha256:[0-9a-f]{64})?$/.exec(image);
+      if (!/^[a-z0-9][a-z0-9._\/-]*(:[\w.-]+)?(@sha256:[0-9a-f]{64})?$/.test(image)) {
+        problems.error("target.runtime.image", image, "must be a container image reference such as flink:1.20.1-java17", "give the image by name and tag, ideally pinned by digest.");
+      } else if (tag && /^\d+\.\d+/.test(tag[1]) && !tag[1].startsWith(`${line}.`) && !tag[1].startsWith(`${line}-`) && tag[1] !== line) {
+        problems.error("target.runtime.image", image, `has tag ${tag[1]}, which is not Flink ${line}`, `use an image of Flink ${line}, or set the cluster's version to the image's.`);
+      }
+      if (!image.includes("@sha256:")) {
+        Annotations.of(cluster).addWarning(`[flink:image-not-pinned] target.runtime.image ${image} is not pinned by digest: nodes launched later may run a different image. Append @sha256:<digest>.`);
+      }
+    }
+  }
+
+  private validateAccess(name: string, access: Ec2AccessProps | undefined, problems: Problems, allowPublic: boolean, cluster: DeployableCluster): void {
+    for (const cidr of access?.cidrs ?? []) {
+      if (Token.isUnresolved(cidr)) continue;
+      if (!/^(\d{1,3}\.){3}\d{1,3}\/\d{1,2}$/.test(cidr) || cidr.split(/[./]/).slice(0, 4).some((o) => Number(o) > 255) || Number(cidr.split("/")[1]) > 32) {
+        problems.error(`target.${name}.cidrs`, cidr, "must be an IPv4 CIDR block such as 10.0.0.0/16", "fix the CIDR block.");
+      } else if (PUBLIC_CIDRS.includes(cidr)) {
+        if (!allowPublic) {
+          const fix = name === "restAccess" ? "narrow it to your network, or set allowPublicRestAccess: true to opt in knowingly." : "narrow it to your monitoring network.";
+          problems.error(`target.${name}.cidrs`, cidr, "opens the port to the whole internet", fix);
+        } else {
+          Annotations.of(cluster).addWarning(`[flink:public-rest] target.restAccess opens the Flink REST API (which runs any submitted code) to ${cidr}.`);
+        }
+      }
+    }
+  }
+
+  private validateInstanceMemory(cluster: DeployableCluster, role: "jobManager" | "taskManagers", instanceType: string, processBytes: number | undefined, problems: Problems): void {
+    const info = instanceTypeInfo(instanceType);
+    if (!info) {
+      Annotations.of(cluster).addWarning(`[flink:unknown-instance-type] target.${role}.instanceType ${instanceType} is not in cdktf-flink's table, so Flink's memory is not checked against it.`);
+      return;
+    }
+    if (processBytes === undefined) return;
+    const available = info.memoryBytes - reservedForSystem(info.memoryBytes);
+    if (BigInt(processBytes) > available) {
+      const memoryProperty = role === "jobManager" ? "jobManager.memory" : "taskManager.memory";
+      problems.error(
+        `target.${role}.instanceType`,
+        instanceType,
+        `has ${formatMemorySize(info.memoryBytes)} of memory, ${formatMemorySize(available)} after the OS and agents, less than Flink's process size ${formatMemorySize(BigInt(processBytes))} (${memoryProperty})`,
+        `use a larger instance type or a smaller ${memoryProperty}.process.`,
+      );
+    }
+  }
+}

@@ -1,0 +1,10 @@
+import { Ec2Target, Ec2TargetProps } from "./ec2/ec2-target";
+import { IFlinkTarget } from "./target";
+
+/** Where a FlinkCluster runs. */
+export class FlinkTarget {
+  /** A standalone cluster on EC2: a JobManager instance and TaskManagers in an Auto Scaling group. */
+  public static ec2(props: Ec2TargetProps): IFlinkTarget {
+    return new Ec2Target(props);
+  }
+}

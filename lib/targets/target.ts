@@ -1,0 +1,29 @@
+import { Construct } from "constructs";
+import { ClusterContribution, ClusterInfo } from "../cluster-feature";
+import { FlinkMemoryBreakdown } from "../config/memory";
+import { FlinkPorts } from "../config/options";
+
+/** What a target needs of a cluster to deploy it. */
+export interface DeployableCluster extends ClusterInfo, Construct {
+  readonly ports: FlinkPorts;
+  readonly memory: FlinkMemoryBreakdown;
+  /** Every key of config.yaml, as rendered. */
+  readonly configuration: { readonly entries: ReadonlyMap<string, unknown> };
+  /** The rendered files, by file name: config.yaml, log4j-console.properties. */
+  readonly flinkFiles: Readonly<Record<string, string>>;
+  /** What the features bound to the cluster add (storage grants, plugins, outputs). */
+  readonly contributions: readonly ClusterContribution[];
+  /** Tags for every resource. */
+  readonly tags: Readonly<Record<string, string>>;
+}
+
+/**
+ * Where and how a cluster runs. A target contributes the keys only it knows (the JobManager's
+ * address) before the configuration is built, then creates the resources that run it.
+ */
+export interface IFlinkTarget {
+  /** Named in manifest.json: "ec2". */
+  readonly kind: string;
+  contribute(cluster: ClusterInfo): ClusterContribution;
+  deploy(cluster: DeployableCluster): void;
+}
