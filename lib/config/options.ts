@@ -159,7 +159,7 @@ export function buildConfiguration(
 
   checkTypedKeysExist(w, version, problems);
   for (const feature of features) {
-    checkRawKeys(feature.config, version, w, problems, (key) => `${feature.property} (${key})`);
+    checkRawKeys(feature.config, version, w, problems, feature.property);
   }
   checkRawKeys(settings.rawConfig ?? {}, version, w, problems);
   if (w.entries.has("execution.checkpointing.interval") && !w.entries.has("execution.checkpointing.dir")) {

@@ -38,8 +38,9 @@ export function checkRawKeys(
   version: FlinkVersion,
   written: WrittenKeys,
   problems: Problems,
-  propertyOf: (key: string) => string = rawProperty,
+  feature?: string,
 ): void {
+  const propertyOf = feature ? (key: string) => `${feature} (${key})` : rawProperty;
   const catalog = version.catalog ? catalogFor(version.catalog) : undefined;
   for (const givenKey of Object.keys(raw).sort()) {
     const property = propertyOf(givenKey);
@@ -74,7 +75,8 @@ export function checkRawKeys(
     }
     const owner = written.sources.get(key);
     if (owner) {
-      problems.error(property, value, `sets ${key}, which ${owner} already sets`, `set it through ${owner} only.`);
+      const fix = feature ? `remove ${owner}: ${feature} decides ${key}.` : `set it through ${owner} only.`;
+      problems.error(property, value, `sets ${key}, which ${owner} already sets`, fix);
       continue;
     }
     written.entries.set(key, catalog ? canonicalValue(catalog.option(key)!, value) : value);
