@@ -18,8 +18,8 @@ function synthExample(build: (app: App) => TerraformStack) {
   const stack = build(app);
   app.synth();
   const dir = path.join(outdir, "stacks", stack.node.id);
-  const tf = JSON.parse(fs.readFileSync(path.join(dir, "cdk.tf.json"), "utf8"));
-  return { tf, flinkDir: path.join(dir, "flink"), stack };
+  const text = fs.readFileSync(path.join(dir, "cdk.tf.json"), "utf8");
+  return { tf: JSON.parse(text), text, flinkDir: path.join(dir, "flink"), stack };
 }
 
 const all = (tf: any, type: string): Array<Record<string, any>> => Object.values((tf.resource as Resources)[type] ?? {});
@@ -161,6 +161,10 @@ test("the container-image variant runs the official image as the flink user with
   expect(unit).toContain("exec /opt/flink/bin/taskmanager.sh start-foreground");
   expect(unit).toContain("Restart=on-failure");
   expect(files["/usr/local/sbin/flink-install.sh"]).toContain("dnf install -y docker");
+});
+
+test("the same code synthesizes byte-identical Terraform", () => {
+  expect(synthExample(ec2StandaloneExample).text).toBe(synthExample(ec2StandaloneExample).text);
 });
 
 describe("bad input", () => {
