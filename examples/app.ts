@@ -1,10 +1,12 @@
 import { App } from "cdktf";
 import { configOnlyExample } from "./config-only/main";
 import { ec2ContainerExample, ec2StandaloneExample } from "./ec2-standalone/main";
+import { kubernetesApplicationExample } from "./kubernetes-application/main";
 
 /** Every example stack in one app, so `cdktf synth` renders them all. */
 const app = new App();
 configOnlyExample(app);
 ec2StandaloneExample(app);
 ec2ContainerExample(app);
+kubernetesApplicationExample(app);
 app.synth();

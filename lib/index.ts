@@ -16,3 +16,6 @@ export { Ec2Target, Ec2TargetProps, Ec2AccessProps } from "./targets/ec2/ec2-tar
 export { FlinkEc2Deployment } from "./targets/ec2/ec2-deployment";
 export { FlinkRuntime, TarballOptions, ContainerImageOptions } from "./targets/ec2/runtime";
 export { FlinkVpc, FlinkVpcProps } from "./targets/ec2/flink-vpc";
+export { KubernetesTarget, KubernetesTargetProps, KubernetesMode, ApplicationJob, KubernetesResources, KubernetesScheduling, KubernetesAccess } from "./targets/kubernetes/kubernetes-target";
+export { FlinkKubernetesDeployment, CONFIG_CHECKSUM_ANNOTATION } from "./targets/kubernetes/kubernetes-deployment";
+export { IKubernetesIdentity, ServiceAccountRef } from "./targets/kubernetes/identity";

@@ -115,7 +115,8 @@ describe("the ec2-standalone example", () => {
 
   test.each(["jobmanager", "taskmanager"])("the %s user data writes config files byte-equal to the files beside the Terraform", (role) => {
     const local = Object.entries(tf.locals as Record<string, string>).find(([k]) => k.includes(`${role}_user_data`))![1];
-    // What the node receives once Terraform has rendered the template (references stay as written beside the Terraform).
+    // Literal ${...} (log4j's lookups) is escaped for Terraform, which renders it back for the node.
+    expect(local).toContain("$${sys:log.file}");
     const userData = unescapeTerraformTemplate(local);
     expect(userData.startsWith("#cloud-config\n")).toBe(true);
     const files = Object.fromEntries((parse(userData).write_files as Array<{ path: string; content: string }>).map((f) => [f.path, f.content]));

@@ -1,6 +1,6 @@
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { App, TerraformStack, TerraformVariable } from "cdktf";
-import { FlinkCluster, FlinkRuntime, FlinkStateStorage, FlinkTarget, FlinkVersion, FlinkVpc, MetricReporter, RestartStrategy, StateBackend } from "../../lib";
+import { FlinkCluster, FlinkRuntime, FlinkStateStorage, FlinkTarget, FlinkVersion, FlinkVpc, Logging, MetricReporter, RestartStrategy, StateBackend } from "../../lib";
 
 const REGION = "eu-west-1";
 
@@ -39,6 +39,8 @@ function standaloneStack(app: App, id: string, runtime: (stack: TerraformStack) 
     stateBackend: StateBackend.rocksdb({ localDir: "/var/lib/flink/rocksdb", predefinedOptions: "FLASH_SSD_OPTIMIZED" }),
     restartStrategy: RestartStrategy.exponentialDelay({ initialBackoff: "10 s", maxBackoff: "5 min" }),
     metricReporters: [MetricReporter.prometheus({ port: 9249 })],
+    // On VMs, the seed's rolling log files in /var/log/flink beside journald.
+    logging: Logging.seedRollingFile(),
     tags: { team: "analytics" },
   });
   return stack;

@@ -7,7 +7,8 @@ const TOKEN = /\$\{TfToken\[[^\]]*\]\}/g;
  * (a log4j `${sys:log.file}` stays as it is) and substitutes only the references.
  */
 export function escapeTerraformTemplate(text: string): string {
-  const escape = (literal: string) => literal.replace(/\$\{/g, "$${").replace(/%\{/g, "%%{");
+  // Replacement functions, not strings: in a replacement string "$$" means one "$".
+  const escape = (literal: string) => literal.replace(/\$\{/g, () => "$${").replace(/%\{/g, () => "%%{");
   let out = "";
   let last = 0;
   for (const match of text.matchAll(TOKEN)) {
@@ -19,5 +20,5 @@ export function escapeTerraformTemplate(text: string): string {
 
 /** The inverse of escapeTerraformTemplate for text that Terraform has rendered: what a node receives. */
 export function unescapeTerraformTemplate(text: string): string {
-  return text.replace(/\$\$\{/g, "${").replace(/%%\{/g, "%{");
+  return text.replace(/\$\$\{/g, () => "${").replace(/%%\{/g, () => "%{");
 }

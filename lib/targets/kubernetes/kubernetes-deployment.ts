@@ -1,0 +1,344 @@
+import { createHash } from "crypto";
+import { ConfigMapV1 } from "@cdktf/provider-kubernetes/lib/config-map-v1";
+import { DeploymentV1, DeploymentV1SpecTemplateSpec } from "@cdktf/provider-kubernetes/lib/deployment-v1";
+import { IngressV1 } from "@cdktf/provider-kubernetes/lib/ingress-v1";
+import { NamespaceV1 } from "@cdktf/provider-kubernetes/lib/namespace-v1";
+import { NetworkPolicyV1, NetworkPolicyV1SpecIngress, NetworkPolicyV1SpecIngressFrom } from "@cdktf/provider-kubernetes/lib/network-policy-v1";
+import { PodDisruptionBudgetV1 } from "@cdktf/provider-kubernetes/lib/pod-disruption-budget-v1";
+import { ServiceAccountV1 } from "@cdktf/provider-kubernetes/lib/service-account-v1";
+import { ServiceV1 } from "@cdktf/provider-kubernetes/lib/service-v1";
+import { StatefulSetV1 } from "@cdktf/provider-kubernetes/lib/stateful-set-v1";
+import { Fn, TerraformLocal, TerraformOutput, Token } from "cdktf";
+import { Construct } from "constructs";
+import { escapeTerraformTemplate } from "../../private/terraform-text";
+import { DeployableCluster } from "../target";
+import { KubernetesAccess, KubernetesMode, KubernetesResources, KubernetesScheduling, KubernetesTarget } from "./kubernetes-target";
+
+export interface FlinkKubernetesDeploymentProps {
+  readonly target: KubernetesTarget;
+  readonly cluster: DeployableCluster;
+}
+
+/** The official image's flink user. */
+const FLINK_UID = "9999";
+const CONF_DIR = "/opt/flink/conf";
+export const CONFIG_CHECKSUM_ANNOTATION = "cdktf-flink/config-sha256";
+
+type Role = "jobmanager" | "taskmanager";
+
+/** A byte count as a Kubernetes quantity: Mi when it divides evenly, plain bytes otherwise. */
+function memoryQuantity(bytes: number): string {
+  return bytes % 2 ** 20 === 0 ? `${bytes / 2 ** 20}Mi` : String(bytes);
+}
+
+/**
+ * The Kubernetes objects of one standalone cluster, shaped like Flink's own standalone-Kubernetes
+ * deployment, with locked-down pods: non-root, no privilege escalation, no capabilities, read-only
+ * root filesystem, and a NetworkPolicy that admits only Flink's own flows.
+ */
+export class FlinkKubernetesDeployment extends Construct {
+  public readonly namespace?: NamespaceV1;
+  public readonly serviceAccount: ServiceAccountV1;
+  public readonly configMap: ConfigMapV1;
+  public readonly jobManagerService: ServiceV1;
+  public readonly restService: ServiceV1;
+  public readonly jobManager: DeploymentV1;
+  public readonly taskManagers: DeploymentV1 | StatefulSetV1;
+  public readonly taskManagerBudget: PodDisruptionBudgetV1;
+  public readonly networkPolicies: readonly NetworkPolicyV1[];
+  public readonly ingress?: IngressV1;
+  /** The SHA-256 of the rendered files, in each pod template: a changed configuration rolls the pods. */
+  public readonly configChecksum: string;
+
+  private readonly target: KubernetesTarget;
+  private readonly cluster: DeployableCluster;
+  private readonly namespaceName: string;
+
+  constructor(scope: Construct, id: string, props: FlinkKubernetesDeploymentProps) {
+    super(scope, id);
+    this.target = props.target;
+    this.cluster = props.cluster;
+    const p = this.target.props;
+    const name = this.cluster.clusterName;
+
+    if (p.namespace.create ?? true) {
+      this.namespace = new NamespaceV1(this, "Namespace", { metadata: { name: p.namespace.name, labels: this.labels() } });
+    }
+    // Objects reference the namespace resource when it is created here, so they wait for it.
+    this.namespaceName = this.namespace ? this.namespace.metadata.name : p.namespace.name;
+
+    const statements = this.cluster.contributions.flatMap((c) => c.iamStatements ?? []);
+    const identityAnnotations = p.awsIdentity ? p.awsIdentity.grant(this, { namespace: p.namespace.name, name }, statements) : {};
+    this.serviceAccount = new ServiceAccountV1(this, "ServiceAccount", {
+      metadata: this.metadata(name, undefined, { ...p.serviceAccountAnnotations, ...identityAnnotations }),
+      automountServiceAccountToken: false,
+    });
+
+    // Terraform renders ConfigMap data as templates: literal ${...} (log4j lookups) is escaped, references stay.
+    const files = this.cluster.flinkFiles;
+    this.configMap = new ConfigMapV1(this, "Config", {
+      metadata: this.metadata(`${name}-config`),
+      data: Object.fromEntries(Object.keys(files).sort().map((file) => [file, escapeTerraformTemplate(files[file])])),
+    });
+    this.configChecksum = this.checksum(files);
+
+    const ports = this.cluster.ports;
+    this.jobManagerService = new ServiceV1(this, "JobManagerService", {
+      metadata: this.metadata(this.target.jobManagerService(this.cluster), "jobmanager"),
+      spec: {
+        type: "ClusterIP",
+        selector: this.selector("jobmanager"),
+        port: [
+          { name: "rpc", port: Number(ports.jobManagerRpc), targetPort: "rpc" },
+          { name: "blob", port: Number(ports.blobServer), targetPort: "blob" },
+        ],
+      },
+    });
+    this.restService = new ServiceV1(this, "RestService", {
+      metadata: this.metadata(`${name}-rest`, "jobmanager"),
+      spec: { type: "ClusterIP", selector: this.selector("jobmanager"), port: [{ name: "rest", port: Number(ports.rest), targetPort: "rest" }] },
+    });
+
+    const mode = p.mode ?? KubernetesMode.session();
+    this.jobManager = new DeploymentV1(this, "JobManager", {
+      metadata: this.metadata(`${name}-jobmanager`, "jobmanager"),
+      spec: {
+        replicas: "1",
+        selector: { matchLabels: this.selector("jobmanager") },
+        // Two JobManagers of one cluster must never run at once without HA.
+        strategy: { type: "Recreate" },
+        template: { metadata: this.podMetadata("jobmanager"), spec: this.podSpec("jobmanager", this.jobManagerCommand(mode), p.jobManager?.resources, p.jobManager?.scheduling) },
+      },
+      waitForRollout: false,
+    });
+
+    const tm = p.taskManagers;
+    const tmCommand = [`exec /opt/flink/bin/taskmanager.sh start-foreground`];
+    const localDir = this.cluster.configuration.entries.get("state.backend.rocksdb.localdir") as string | undefined;
+    if (tm.localStateVolume && localDir) {
+      // A headless Service gives the StatefulSet's pods their stable identity.
+      new ServiceV1(this, "TaskManagerService", {
+        metadata: this.metadata(`${name}-taskmanager`, "taskmanager"),
+        spec: { clusterIp: "None", selector: this.selector("taskmanager"), port: [{ name: "data", port: Number(ports.taskManagerData), targetPort: "data" }] },
+      });
+      this.taskManagers = new StatefulSetV1(this, "TaskManagers", {
+        metadata: this.metadata(`${name}-taskmanager`, "taskmanager"),
+        spec: {
+          serviceName: `${name}-taskmanager`,
+          replicas: String(tm.replicas),
+          podManagementPolicy: "Parallel",
+          selector: { matchLabels: this.selector("taskmanager") },
+          template: { metadata: this.podMetadata("taskmanager"), spec: this.podSpec("taskmanager", tmCommand, tm.resources, tm.scheduling, { name: "local-state", path: localDir }) },
+          volumeClaimTemplate: [
+            {
+              metadata: { name: "local-state" },
+              spec: { accessModes: ["ReadWriteOnce"], storageClassName: tm.localStateVolume.storageClassName, resources: { requests: { storage: tm.localStateVolume.size } } },
+            },
+          ],
+        },
+        waitForRollout: false,
+      });
+    } else {
+      this.taskManagers = new DeploymentV1(this, "TaskManagers", {
+        metadata: this.metadata(`${name}-taskmanager`, "taskmanager"),
+        spec: {
+          replicas: String(tm.replicas),
+          selector: { matchLabels: this.selector("taskmanager") },
+          template: { metadata: this.podMetadata("taskmanager"), spec: this.podSpec("taskmanager", tmCommand, tm.resources, tm.scheduling, localDir ? { name: "local-state", path: localDir } : undefined) },
+        },
+        waitForRollout: false,
+      });
+    }
+    this.taskManagerBudget = new PodDisruptionBudgetV1(this, "TaskManagerBudget", {
+      metadata: this.metadata(`${name}-taskmanager`, "taskmanager"),
+      spec: { maxUnavailable: "1", selector: { matchLabels: this.selector("taskmanager") } },
+    });
+    this.networkPolicies = this.networkPolicy();
+
+    if (p.ingress) {
+      this.ingress = new IngressV1(this, "Ingress", {
+        metadata: this.metadata(`${name}-web`, "jobmanager", p.ingress.annotations),
+        spec: {
+          ingressClassName: p.ingress.className,
+          rule: [{ host: p.ingress.host, http: { path: [{ path: "/", pathType: "Prefix", backend: { service: { name: this.restService.metadata.name, port: { name: "rest" } } } }] } }],
+          tls: p.ingress.tlsSecretName ? [{ hosts: [p.ingress.host], secretName: p.ingress.tlsSecretName }] : undefined,
+        },
+      });
+    }
+
+    const rest = `${name}-rest.${p.namespace.name}.svc:${ports.rest}`;
+    const outputs: Record<string, string> = {
+      jobManagerAddress: this.target.jobManagerAddress(this.cluster),
+      restUrl: p.ingress ? `${p.ingress.tlsSecretName ? "https" : "http"}://${p.ingress.host}` : `http://${rest}`,
+      ...(mode.kind === "session" ? { submitJob: `flink run -m ${rest} <job.jar>`, listJobs: `flink list -m ${rest}` } : {}),
+      ...Object.assign({}, ...this.cluster.contributions.map((c) => c.outputs ?? {})),
+    };
+    for (const key of Object.keys(outputs).sort()) {
+      new TerraformOutput(this, key, { value: outputs[key], description: `Flink cluster ${name}: ${key}` });
+    }
+  }
+
+  private labels(component?: Role): Record<string, string> {
+    return {
+      ...this.target.props.labels,
+      "app.kubernetes.io/name": "flink",
+      "app.kubernetes.io/instance": this.cluster.clusterName,
+      "app.kubernetes.io/managed-by": "cdktf-flink",
+      ...(component ? { "app.kubernetes.io/component": component } : {}),
+    };
+  }
+
+  private selector(component: Role): Record<string, string> {
+    return { "app.kubernetes.io/instance": this.cluster.clusterName, "app.kubernetes.io/component": component };
+  }
+
+  private metadata(name: string, component?: Role, annotations?: Readonly<Record<string, string>>) {
+    const all = { ...this.target.props.annotations, ...annotations };
+    return { name, namespace: this.namespaceName, labels: this.labels(component), annotations: Object.keys(all).length ? all : undefined };
+  }
+
+  private podMetadata(component: Role) {
+    return { labels: this.labels(component), annotations: { ...this.target.props.annotations, [CONFIG_CHECKSUM_ANNOTATION]: this.configChecksum } };
+  }
+
+  /** Computed here when the files hold no references; otherwise by Terraform over the rendered files. */
+  private checksum(files: Readonly<Record<string, string>>): string {
+    const joined = Object.keys(files).sort().map((file) => `${file}\n${files[file]}`).join("\n");
+    if (!Token.isUnresolved(joined)) return createHash("sha256").update(joined).digest("hex");
+    return Fn.sha256(new TerraformLocal(this, "config_files", escapeTerraformTemplate(joined)).asString);
+  }
+
+  private jobManagerCommand(mode: KubernetesMode): string[] {
+    if (mode.kind === "session") return ["exec /opt/flink/bin/jobmanager.sh start-foreground"];
+    const job = mode.job!;
+    const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+    const options = [
+      `--job-classname ${quote(job.entryClass)}`,
+      ...(job.fromSavepoint ? [`--fromSavepoint ${quote(job.fromSavepoint)}`] : []),
+      ...(job.allowNonRestoredState ? ["--allowNonRestoredState"] : []),
+    ];
+    return [`exec /opt/flink/bin/standalone-job.sh start-foreground ${[...options, ...(job.args ?? []).map(quote)].join(" ")}`];
+  }
+
+  private podSpec(role: Role, start: string[], resources: KubernetesResources | undefined, scheduling: KubernetesScheduling | undefined, localState?: { name: string; path: string }): DeploymentV1SpecTemplateSpec {
+    const p = this.target.props;
+    const ports = this.cluster.ports;
+    const plugins = [...new Set(this.cluster.contributions.flatMap((c) => c.plugins ?? []))].sort();
+    const containerPorts =
+      role === "jobmanager"
+        ? [{ name: "rpc", containerPort: Number(ports.jobManagerRpc) }, { name: "blob", containerPort: Number(ports.blobServer) }, { name: "rest", containerPort: Number(ports.rest) }]
+        : [{ name: "rpc", containerPort: Number(ports.taskManagerRpc) }, { name: "data", containerPort: Number(ports.taskManagerData) }];
+    ports.metrics.forEach((port, i) => containerPorts.push({ name: i === 0 ? "metrics" : `metrics-${i}`, containerPort: Number(port) }));
+
+    // The image's entry point rewrites config.yaml; starting Flink's script directly keeps ours byte for byte.
+    const script = [...plugins.map((plugin) => `cp /opt/flink/opt/${plugin}-*.jar /opt/flink/plugins/${plugin}/`), ...start].join(" && ");
+    const memory = this.memoryLimit(role, resources);
+    const cpuRequest = String(resources?.cpuRequest ?? (role === "taskmanager" ? this.slots() : 1));
+    const cpuLimit = String(resources?.cpuLimit ?? cpuRequest);
+    // Writable places on a read-only root: Flink's temp and log directories, and the plugin folders.
+    const scratch = [
+      { name: "tmp", path: "/tmp" },
+      { name: "log", path: "/opt/flink/log" },
+      ...plugins.map((plugin) => ({ name: `plugin-${plugin}`.slice(0, 63), path: `/opt/flink/plugins/${plugin}` })),
+    ];
+    return {
+      serviceAccountName: this.serviceAccount.metadata.name,
+      automountServiceAccountToken: false,
+      securityContext: { runAsNonRoot: true, runAsUser: FLINK_UID, runAsGroup: FLINK_UID, fsGroup: FLINK_UID, seccompProfile: { type: "RuntimeDefault" } },
+      imagePullSecrets: p.imagePullSecrets?.map((name) => ({ name })),
+      nodeSelector: scheduling?.nodeSelector ? { ...scheduling.nodeSelector } : undefined,
+      toleration: scheduling?.tolerations?.map((t) => ({ ...t })),
+      priorityClassName: scheduling?.priorityClassName,
+      affinity: this.affinity(role, scheduling),
+      container: [
+        {
+          name: role,
+          image: p.image,
+          imagePullPolicy: p.imagePullPolicy ?? "IfNotPresent",
+          command: ["/bin/bash", "-c", script],
+          port: containerPorts,
+          env: [{ name: "FLINK_CONF_DIR", value: CONF_DIR }],
+          resources: { requests: { cpu: cpuRequest, ...(memory && { memory }) }, limits: { cpu: cpuLimit, ...(memory && { memory }) } },
+          livenessProbe: { tcpSocket: [{ port: "rpc" }], initialDelaySeconds: 30, periodSeconds: 60 },
+          readinessProbe:
+            role === "jobmanager"
+              ? { httpGet: { path: "/config", port: "rest" }, initialDelaySeconds: 10, periodSeconds: 10 }
+              : { tcpSocket: [{ port: "rpc" }], initialDelaySeconds: 10, periodSeconds: 10 },
+          securityContext: { runAsNonRoot: true, runAsUser: FLINK_UID, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } },
+          volumeMount: [
+            { name: "config", mountPath: CONF_DIR, readOnly: true },
+            ...scratch.map((v) => ({ name: v.name, mountPath: v.path })),
+            ...(localState ? [{ name: localState.name, mountPath: localState.path }] : []),
+          ],
+        },
+      ],
+      volume: [
+        { name: "config", configMap: { name: this.configMap.metadata.name } },
+        ...scratch.map((v) => ({ name: v.name, emptyDir: {} })),
+        // On a StatefulSet the local state comes from the volume claim template instead.
+        ...(localState && !this.target.props.taskManagers.localStateVolume ? [{ name: localState.name, emptyDir: {} }] : []),
+      ],
+    };
+  }
+
+  private slots(): number {
+    const slots = this.cluster.configuration.entries.get("taskmanager.numberOfTaskSlots");
+    return typeof slots === "number" ? slots : 1;
+  }
+
+  /** The limit (and request): the user's, or exactly Flink's process size. */
+  private memoryLimit(role: Role, resources: KubernetesResources | undefined): string | undefined {
+    if (resources?.memory) return resources.memory;
+    const process = role === "jobmanager" ? this.cluster.memory.jobManager?.totalProcess : this.cluster.memory.taskManager?.totalProcess;
+    return process === undefined ? undefined : memoryQuantity(process);
+  }
+
+  private affinity(role: Role, scheduling: KubernetesScheduling | undefined): DeploymentV1SpecTemplateSpec["affinity"] {
+    const spread = scheduling?.antiAffinity ?? (role === "taskmanager" ? "preferred" : "none");
+    const term = { labelSelector: [{ matchLabels: this.selector(role) }], topologyKey: "kubernetes.io/hostname" };
+    const podAntiAffinity =
+      spread === "required"
+        ? { requiredDuringSchedulingIgnoredDuringExecution: [term] }
+        : spread === "preferred"
+          ? { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 100, podAffinityTerm: term }] }
+          : undefined;
+    const nodeAffinity = scheduling?.nodeAffinity as NonNullable<DeploymentV1SpecTemplateSpec["affinity"]>["nodeAffinity"];
+    return podAntiAffinity || nodeAffinity ? { podAntiAffinity, nodeAffinity } : undefined;
+  }
+
+  /** Ingress only: Flink's own flows between the roles, plus REST and metrics from the given sources. */
+  private networkPolicy(): NetworkPolicyV1[] {
+    const p = this.target.props;
+    const ports = this.cluster.ports;
+    const fromRole = (role: Role): NetworkPolicyV1SpecIngressFrom[] => [{ podSelector: { matchLabels: this.selector(role) } }];
+    const tcp = (...numbers: Array<number | string>) => numbers.map((port) => ({ port: String(port), protocol: "TCP" }));
+    const peers = (access: KubernetesAccess | undefined): NetworkPolicyV1SpecIngressFrom[] => [
+      ...(access?.namespaceLabels ?? []).map((labels) => ({ namespaceSelector: { matchLabels: { ...labels } } })),
+      ...(access?.podLabels ?? []).map((labels) => ({ podSelector: { matchLabels: { ...labels } } })),
+      ...(access?.cidrs ?? []).map((cidr) => ({ ipBlock: { cidr } })),
+    ];
+    const metrics = peers(p.metricsAccess);
+    const rest = peers(p.restAccess);
+    const rules: Record<Role, NetworkPolicyV1SpecIngress[]> = {
+      jobmanager: [
+        { from: fromRole("taskmanager"), ports: tcp(ports.jobManagerRpc, ports.blobServer) },
+        ...(rest.length ? [{ from: rest, ports: tcp(ports.rest) }] : []),
+      ],
+      taskmanager: [
+        { from: fromRole("jobmanager"), ports: tcp(ports.taskManagerRpc) },
+        { from: fromRole("taskmanager"), ports: tcp(ports.taskManagerData) },
+      ],
+    };
+    return (["jobmanager", "taskmanager"] as const).map(
+      (role) =>
+        new NetworkPolicyV1(this, `${role === "jobmanager" ? "JobManager" : "TaskManager"}NetworkPolicy`, {
+          metadata: this.metadata(`${this.cluster.clusterName}-${role}`, role),
+          spec: {
+            podSelector: { matchLabels: this.selector(role) },
+            policyTypes: ["Ingress"],
+            ingress: [...rules[role], ...(metrics.length && ports.metrics.length ? [{ from: metrics, ports: tcp(...ports.metrics) }] : [])],
+          },
+        }),
+    );
+  }
+}
