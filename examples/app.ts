@@ -1,6 +1,7 @@
 import { App } from "cdktf";
 import { configOnlyExample } from "./config-only/main";
 import { ec2ContainerExample, ec2StandaloneExample } from "./ec2-standalone/main";
+import { eksExample } from "./eks/main";
 import { kubernetesApplicationExample } from "./kubernetes-application/main";
 
 /** Every example stack in one app, so `cdktf synth` renders them all. */
@@ -9,4 +10,5 @@ configOnlyExample(app);
 ec2StandaloneExample(app);
 ec2ContainerExample(app);
 kubernetesApplicationExample(app);
+eksExample(app);
 app.synth();

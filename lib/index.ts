@@ -19,3 +19,4 @@ export { FlinkVpc, FlinkVpcProps } from "./targets/ec2/flink-vpc";
 export { KubernetesTarget, KubernetesTargetProps, KubernetesMode, ApplicationJob, KubernetesResources, KubernetesScheduling, KubernetesAccess } from "./targets/kubernetes/kubernetes-target";
 export { FlinkKubernetesDeployment, CONFIG_CHECKSUM_ANNOTATION } from "./targets/kubernetes/kubernetes-deployment";
 export { IKubernetesIdentity, ServiceAccountRef } from "./targets/kubernetes/identity";
+export * from "./targets/eks";

@@ -4,6 +4,7 @@ import * as os from "os";
 import * as path from "path";
 import { KubernetesProvider } from "@cdktf/provider-kubernetes/lib/provider";
 import { App, TerraformStack, Testing } from "cdktf";
+import { eksExample } from "../examples/eks/main";
 import { kubernetesApplicationExample } from "../examples/kubernetes-application/main";
 import { FlinkCluster, FlinkClusterProps, FlinkStateStorage, FlinkTarget, FlinkVersion, KubernetesMode, KubernetesTargetProps, Logging, StateBackend } from "../lib";
 import { unescapeTerraformTemplate } from "../lib/private/terraform-text";
@@ -134,6 +135,40 @@ describe("the kubernetes-application example", () => {
     expect(ingress.rule[0]).toMatchObject({ host: "orders-flink.example.com" });
     expect(ingress.tls).toEqual([{ hosts: ["orders-flink.example.com"], secret_name: "orders-flink-tls" }]);
     expect(named(tf, "kubernetes_pod_disruption_budget_v1", "orders-taskmanager").spec.max_unavailable).toBe("1");
+  });
+});
+
+describe("the eks example", () => {
+  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), "flink-eks-"));
+  const app = new App({ outdir });
+  eksExample(app);
+  app.synth();
+  const read = (stack: string) => JSON.parse(fs.readFileSync(path.join(outdir, "stacks", stack, "cdk.tf.json"), "utf8"));
+  const workload = read("eks-flink");
+
+  test("the cluster stack holds only AWS resources (it plans offline); the workload is a separate stack", () => {
+    expect(Object.keys(read("eks-cluster").terraform.required_providers)).toEqual(["aws"]);
+    expect(Object.keys(workload.terraform.required_providers).sort()).toEqual(["aws", "kubernetes"]);
+  });
+
+  test("the kubernetes provider gets a fresh token from aws eks get-token on every run", () => {
+    expect(workload.provider.kubernetes[0].exec[0]).toMatchObject({ api_version: "client.authentication.k8s.io/v1beta1", command: "aws" });
+    expect(workload.provider.kubernetes[0].exec[0].args.slice(0, 3)).toEqual(["eks", "get-token", "--cluster-name"]);
+  });
+
+  test("IRSA: the ServiceAccount assumes a role that holds the storage grants for its own prefixes only", () => {
+    const role = Object.entries(workload.resource.aws_iam_role as Record<string, any>)[0];
+    const sa = all(workload, "kubernetes_service_account_v1")[0];
+    expect(sa.metadata.annotations["eks.amazonaws.com/role-arn"]).toBe(`\${aws_iam_role.${role[0]}.arn}`);
+    // The issuer is a Terraform expression inside the JSON; stand in a value as Terraform would render one.
+    const trust = JSON.parse(role[1].assume_role_policy.replace(/\$\{replace\([^)]*\)\}/g, "oidc.example")).Statement[0];
+    expect(Object.keys(trust.Condition.StringEquals)).toEqual(["oidc.example:sub", "oidc.example:aud"]);
+    expect(trust.Action).toBe("sts:AssumeRoleWithWebIdentity");
+    expect(Object.values(trust.Condition.StringEquals)).toEqual(["system:serviceaccount:flink:sessions", "sts.amazonaws.com"]);
+    const statements = JSON.parse(all(workload, "aws_iam_role_policy")[0].policy).Statement;
+    expect(statements.map((s: any) => s.Sid)).toEqual(["FlinkStateObjects", "FlinkStateList", "FlinkStateBucketLocation", "FlinkStateKms"]);
+    expect(statements[0].Resource).toMatch(/\/flink\/sessions\/\*$/);
+    expect(statements[1].Condition.StringLike["s3:prefix"]).toEqual(["flink/sessions/", "flink/sessions/*"]);
   });
 });
 

@@ -13,7 +13,7 @@ import { Annotations, Token } from "cdktf";
 import { Construct, IConstruct } from "constructs";
 import { Problems } from "../../config/problems";
 import { iamPolicyDocument } from "../../private/iam";
-import { checkDnsLabel, checkLabelKey, checkLabelValue } from "./kubernetes-names";
+import { checkDnsLabel, checkLabelKey, checkLabelValue } from "../kubernetes/kubernetes-names";
 import { IAM_ROLE_PREFIX_MAX, LAUNCH_TEMPLATE_PREFIX_MAX, namePrefix } from "./name-prefix";
 
 /** What workloads need to know about an EKS cluster, whether this library created it or not. */
@@ -281,7 +281,8 @@ export class FlinkEksCluster extends Construct implements IFlinkEksCluster {
       enabledClusterLogTypes: [...logTypes],
       accessConfig: { authenticationMode: "API", bootstrapClusterCreatorAdminPermissions: props.bootstrapClusterCreatorAdmin ?? true },
       tags,
-      // The role's policies must outlive the cluster, or EKS cannot clean up its network interfaces on delete.
+      // Created after and deleted before the role's policies: EKS needs them to create the cluster and, on
+      // delete, to remove its network interfaces.
       dependsOn: [this.logGroup, ...clusterPolicies, secretsKeyPolicy],
     });
     this.name = this.cluster.name;
@@ -293,7 +294,7 @@ export class FlinkEksCluster extends Construct implements IFlinkEksCluster {
     this.vpcId = props.vpcId;
     this.subnetIds = [...props.subnetIds];
 
-    // No thumbprint_list: optional in the AWS provider since 5.x, and IAM no longer checks it for EKS issuers.
+    // No thumbprint_list: optional in hashicorp/aws 5.100, and IAM no longer checks it for EKS issuers.
     this.oidcProvider = new IamOpenidConnectProvider(this, "oidc-provider", { url: this.oidcIssuerUrl, clientIdList: ["sts.amazonaws.com"], tags });
     this.oidcProviderArn = this.oidcProvider.arn;
 

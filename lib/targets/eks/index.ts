@@ -14,3 +14,4 @@ export {
 } from "./flink-eks-cluster";
 export { FlinkIrsaRole, FlinkIrsaRoleProps } from "./irsa-role";
 export { eksKubernetesProvider, EksKubernetesProviderOptions } from "./kubernetes-provider";
+export { EksIrsaIdentity, KubernetesIdentity } from "./irsa-identity";

@@ -6,7 +6,7 @@ import { IamStatement } from "../../cluster-feature";
 import { Problems } from "../../config/problems";
 import { iamPolicyDocument } from "../../private/iam";
 import { IFlinkEksCluster } from "./flink-eks-cluster";
-import { checkDnsLabel, checkDnsSubdomain } from "./kubernetes-names";
+import { checkDnsLabel, checkDnsSubdomain } from "../kubernetes/kubernetes-names";
 import { IAM_ROLE_PREFIX_MAX, namePrefix } from "./name-prefix";
 
 export interface FlinkIrsaRoleProps {

@@ -5,6 +5,7 @@ import { formatMemorySize } from "../../config/units";
 import { DeployableCluster, IFlinkTarget } from "../target";
 import { FlinkKubernetesDeployment } from "./kubernetes-deployment";
 import { IKubernetesIdentity } from "./identity";
+import { checkDnsLabel, checkDnsSubdomain, checkLabelKey, checkLabelValue } from "./kubernetes-names";
 
 /** Session mode (jobs are submitted to a running cluster) or application mode (one job, in the image). */
 export class KubernetesMode {
@@ -109,7 +110,6 @@ export interface KubernetesTargetProps {
   readonly ingress?: { readonly host: string; readonly className?: string; readonly tlsSecretName?: string; readonly annotations?: Readonly<Record<string, string>> };
 }
 
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 const QUANTITY = /^(\d+(\.\d+)?)(m|k|M|G|T|Ki|Mi|Gi|Ti)?$/;
 
 /** A Kubernetes quantity in bytes (memory) or millicores (cpu); undefined when malformed. */
@@ -149,15 +149,15 @@ export class KubernetesTarget implements IFlinkTarget {
     const p = this.props;
     const problems = new Problems();
     const known = (v: unknown) => v !== undefined && !Token.isUnresolved(v);
-    if (known(p.namespace.name) && !DNS_LABEL.test(p.namespace.name)) {
-      problems.error("target.namespace.name", p.namespace.name, "must be a DNS-1123 label: 1-63 lowercase letters, digits or '-', starting and ending with a letter or digit", 'use a name such as "flink".');
-    }
+    checkDnsLabel("target.namespace.name", p.namespace.name, problems);
     if (known(p.image) && !/^[a-z0-9][a-z0-9._\/:-]*(@sha256:[0-9a-f]{64})?$/.test(p.image)) {
       problems.error("target.image", p.image, "must be a container image reference such as flink:2.2.0-java17", "give the image by name and tag, ideally pinned by digest.");
     }
-    (p.imagePullSecrets ?? []).forEach((name, i) => {
-      if (known(name) && !DNS_LABEL.test(name)) problems.error(`target.imagePullSecrets[${i}]`, name, "must be a DNS-1123 name of a Secret", "give the Secret's name.");
-    });
+    (p.imagePullSecrets ?? []).forEach((name, i) => checkDnsSubdomain(`target.imagePullSecrets[${i}]`, name, problems));
+    for (const [key, value] of Object.entries(p.labels ?? {})) {
+      checkLabelKey(`target.labels[${JSON.stringify(key)}]`, key, problems);
+      checkLabelValue(`target.labels[${JSON.stringify(key)}]`, value, problems);
+    }
     const mode = p.mode ?? KubernetesMode.session();
     if (mode.kind === "application" && !(mode.job && /^[A-Za-z_$][\w$]*(\.[A-Za-z_$][\w$]*)*$/.test(mode.job.entryClass ?? ""))) {
       problems.error("target.mode", mode.job?.entryClass, "application mode needs a job: the fully qualified main class of the jar in /opt/flink/usrlib", 'use KubernetesMode.application({ entryClass: "com.example.Job" }) or KubernetesMode.session().');
