@@ -1,28 +1,15 @@
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
-import { App, TerraformStack, Testing } from "cdktf";
+import { TerraformStack, Testing } from "cdktf";
 import { parse } from "yaml";
 import { ec2ContainerExample, ec2StandaloneExample } from "../examples/ec2-standalone/main";
 import { FlinkCluster, FlinkClusterProps, FlinkRuntime, FlinkStateStorage, FlinkTarget, FlinkVersion } from "../lib";
 import { Ec2TargetProps } from "../lib/targets/ec2/ec2-target";
 import { unescapeTerraformTemplate } from "../lib/private/terraform-text";
+import { resourcesOf, synthStack } from "./helpers/synth";
 
-type Resources = Record<string, Record<string, any>>;
-
-/** Synthesizes one example stack to disk and returns its Terraform JSON and flink/ folder. */
-function synthExample(build: (app: App) => TerraformStack) {
-  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), "flink-ec2-"));
-  const app = new App({ outdir });
-  const stack = build(app);
-  app.synth();
-  const dir = path.join(outdir, "stacks", stack.node.id);
-  const text = fs.readFileSync(path.join(dir, "cdk.tf.json"), "utf8");
-  return { tf: JSON.parse(text), text, flinkDir: path.join(dir, "flink"), stack };
-}
-
-const all = (tf: any, type: string): Array<Record<string, any>> => Object.values((tf.resource as Resources)[type] ?? {});
+const all = resourcesOf;
 const one = (tf: any, type: string) => {
   const list = all(tf, type);
   expect(list).toHaveLength(1);
@@ -57,7 +44,7 @@ function cluster(props: Partial<Omit<FlinkClusterProps, "target">> & { target?: 
 const warnings = (c: FlinkCluster) => c.node.metadata.filter((m) => m.type === "@cdktf/warn").map((m) => m.data as string);
 
 describe("the ec2-standalone example", () => {
-  const { tf, flinkDir } = synthExample(ec2StandaloneExample);
+  const { tf, flinkDir } = synthStack(ec2StandaloneExample);
   const sg = (name: string) => Object.keys(tf.resource.aws_security_group).find((k) => k.includes(name))!;
   const jm = sg("JobManagerSecurityGroup");
   const tm = sg("TaskManagerSecurityGroup");
@@ -153,7 +140,7 @@ describe("the ec2-standalone example", () => {
 });
 
 test("the container-image variant runs the official image as the flink user with the host's network", () => {
-  const { tf } = synthExample(ec2ContainerExample);
+  const { tf } = synthStack(ec2ContainerExample);
   const local = Object.entries(tf.locals as Record<string, string>).find(([k]) => k.includes("taskmanager_user_data"))![1];
   const files = Object.fromEntries((parse(unescapeTerraformTemplate(local)).write_files as Array<{ path: string; content: string }>).map((f) => [f.path, f.content]));
   const unit = files["/etc/systemd/system/flink-taskmanager.service"];
@@ -165,7 +152,7 @@ test("the container-image variant runs the official image as the flink user with
 });
 
 test("the same code synthesizes byte-identical Terraform", () => {
-  expect(synthExample(ec2StandaloneExample).text).toBe(synthExample(ec2StandaloneExample).text);
+  expect(synthStack(ec2StandaloneExample).text).toBe(synthStack(ec2StandaloneExample).text);
 });
 
 describe("bad input", () => {

@@ -8,20 +8,13 @@ import { eksExample } from "../examples/eks/main";
 import { kubernetesApplicationExample } from "../examples/kubernetes-application/main";
 import { FlinkCluster, FlinkClusterProps, FlinkStateStorage, FlinkTarget, FlinkVersion, KubernetesMode, KubernetesTargetProps, Logging, StateBackend } from "../lib";
 import { unescapeTerraformTemplate } from "../lib/private/terraform-text";
+import { resourcesOf, synthStack } from "./helpers/synth";
 
-const all = (tf: any, type: string): Array<Record<string, any>> => Object.values(tf.resource[type] ?? {});
+const all = resourcesOf;
 const named = (tf: any, type: string, name: string) => all(tf, type).find((r) => r.metadata.name === name)!;
 const container = (workload: any) => workload.spec.template.spec.container[0];
 const portsOf = (c: any) => Object.fromEntries(c.port.map((p: any) => [p.name, p.container_port]));
 
-function synthApp(build: (app: App) => TerraformStack) {
-  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), "flink-k8s-"));
-  const app = new App({ outdir });
-  const stack = build(app);
-  app.synth();
-  const dir = path.join(outdir, "stacks", stack.node.id);
-  return { tf: JSON.parse(fs.readFileSync(path.join(dir, "cdk.tf.json"), "utf8")), flinkDir: path.join(dir, "flink") };
-}
 
 const TARGET: KubernetesTargetProps = { namespace: { name: "flink" }, image: "flink:2.2.0-java17", taskManagers: { replicas: 2 } };
 
@@ -40,7 +33,7 @@ function synthCluster(props: Partial<Omit<FlinkClusterProps, "target">> & { targ
 }
 
 describe("the kubernetes-application example", () => {
-  const { tf, flinkDir } = synthApp(kubernetesApplicationExample);
+  const { tf, flinkDir } = synthStack(kubernetesApplicationExample);
   const read = (file: string) => fs.readFileSync(path.join(flinkDir, "orders", file), "utf8");
   const jm = named(tf, "kubernetes_deployment_v1", "orders-jobmanager");
   const tm = named(tf, "kubernetes_stateful_set_v1", "orders-taskmanager");
