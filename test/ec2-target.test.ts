@@ -1,4 +1,6 @@
+import { execFileSync } from "child_process";
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { TerraformStack, Testing } from "cdktf";
@@ -60,13 +62,14 @@ describe("the ec2-standalone example", () => {
         { to: jm, from: tm, ports: [6123, 6123] },
         { to: jm, from: tm, ports: [6124, 6124] },
         { to: tm, from: jm, ports: [6122, 6122] },
+        { to: tm, from: jm, ports: [6125, 6125] },
         { to: tm, from: tm, ports: [6121, 6121] },
         { to: jm, from: "10.40.0.0/16", ports: [8081, 8081] },
         { to: jm, from: "10.40.0.0/16", ports: [9249, 9249] },
         { to: tm, from: "10.40.0.0/16", ports: [9249, 9249] },
       ]),
     );
-    expect(ingress).toHaveLength(7);
+    expect(ingress).toHaveLength(8);
     const egress = all(tf, "aws_vpc_security_group_egress_rule");
     expect(egress.filter((r) => r.cidr_ipv4 === "0.0.0.0/0").map((r) => [r.from_port, r.to_port])).toEqual([[443, 443], [443, 443]]);
     expect(all(tf, "aws_security_group").every((g) => g.ingress === undefined && g.egress === undefined)).toBe(true);
@@ -119,6 +122,28 @@ describe("the ec2-standalone example", () => {
     expect(install).toContain("'/var/lib/flink/rocksdb'");
   });
 
+  test("the install scripts are valid bash, and a failed install does not start Flink", () => {
+    for (const role of ["jobmanager", "taskmanager"]) {
+      const local = Object.entries(tf.locals as Record<string, string>).find(([k]) => k.includes(`${role}_user_data`))![1];
+      const cloudConfig = parse(unescapeTerraformTemplate(local));
+      const script = cloudConfig.write_files.find((f: any) => f.path === "/usr/local/sbin/flink-install.sh").content;
+      const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "install-")), "install.sh");
+      fs.writeFileSync(file, script);
+      expect(() => execFileSync("bash", ["-n", file], { stdio: "pipe" })).not.toThrow();
+      expect(script).toContain("groupadd --system --gid 9999 flink");
+      expect(cloudConfig.runcmd).toEqual([["sh", "-c", `/usr/local/sbin/flink-install.sh && systemctl daemon-reload && systemctl enable --now flink-${role}.service`]]);
+    }
+  });
+
+  test("the CloudWatch agent ships Flink's log files to a log group with a retention", () => {
+    const group = one(tf, "aws_cloudwatch_log_group");
+    expect(group).toMatchObject({ name: "/flink/sessions", retention_in_days: 30 });
+    const local = Object.entries(tf.locals as Record<string, string>).find(([k]) => k.includes("taskmanager_user_data"))![1];
+    const files = parse(unescapeTerraformTemplate(local)).write_files;
+    const agent = JSON.parse(files.find((f: any) => f.path === "/opt/aws/amazon-cloudwatch-agent/etc/flink.json").content);
+    expect(agent.logs.logs_collected.files.collect_list).toEqual([{ file_path: "/var/log/flink/*.log", log_group_name: "/flink/sessions", log_stream_name: "{instance_id}/taskmanager" }]);
+  });
+
   test("the config points at the JobManager's DNS name and the cluster's own S3 prefixes", () => {
     const config = parse(fs.readFileSync(path.join(flinkDir, "sessions", "config.yaml"), "utf8"));
     expect(config["jobmanager.rpc.address"]).toBe("jobmanager.sessions.flink.internal");
@@ -155,6 +180,13 @@ test("the same code synthesizes byte-identical Terraform", () => {
   expect(synthStack(ec2StandaloneExample).text).toBe(synthStack(ec2StandaloneExample).text);
 });
 
+test("an s3:// directory set without state storage still gets Flink's S3 plugin", () => {
+  const { stack } = cluster({ checkpointing: { interval: "1 min", directory: "s3://team-bucket/flink/checkpoints" } });
+  const tf = JSON.parse(Testing.synth(stack));
+  const local = Object.values(tf.locals as Record<string, string>)[0];
+  expect(local).toContain("cp /opt/flink-2.2.0/opt/flink-s3-fs-presto-*.jar /opt/flink-2.2.0/plugins/flink-s3-fs-presto/");
+});
+
 describe("bad input", () => {
   test("no subnets", () => {
     expect(() => cluster({ target: { subnetIds: [] } })).toThrow(/target\.subnetIds must list at least one subnet/);
@@ -184,8 +216,16 @@ describe("bad input", () => {
     ["an image of another version", { runtime: FlinkRuntime.containerImage({ image: "flink:1.20.1-java17" }) }, /target\.runtime\.image has tag 1\.20\.1-java17, which is not Flink 2\.2/],
     ["a bad TaskManager count", { taskManagers: { instanceType: "m6i.2xlarge", desired: 3, max: 2 } }, /target\.taskManagers must satisfy 0 <= min <= desired <= max/],
     ["a malformed CIDR", { restAccess: { cidrs: ["10.0.0.0/33"] } }, /target\.restAccess\.cidrs must be an IPv4 CIDR block/],
+    ["a subnet id given as a VPC id", { vpcId: "subnet-0123456789abcdef0" }, /target\.vpcId must be an AWS vpc id such as vpc-0123456789abcdef0/],
+    ["a malformed AMI id", { amiId: "al2023" }, /target\.amiId must be an AWS ami id/],
+    ["a malformed security group id", { restAccess: { securityGroupIds: ["prometheus"] } }, /target\.restAccess\.securityGroupIds\[0\] must be an AWS sg id/],
   ])("%s", (_name, target, message) => {
     expect(() => cluster({ target })).toThrow(message);
+  });
+
+  test("user data over EC2's 16 KiB limit", () => {
+    const loggers = Object.fromEntries(Array.from({ length: 400 }, (_, i) => [`com.example.service${i}.Component`, "DEBUG" as const]));
+    expect(() => cluster({ logging: { loggers } })).toThrow(/the jobmanager user data is \d+ bytes, more than EC2's limit of 16384/);
   });
 
   test("an image not pinned by digest is a warning", () => {

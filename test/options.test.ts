@@ -135,8 +135,10 @@ describe.each(CATALOGED_VERSIONS)("Flink %s", (line) => {
 });
 
 describe("typed settings become Flink keys", () => {
-  test("defaults: fixed ports a firewall can allow and flink-dist's memory sizes", () => {
+  test("defaults: fixed ports a firewall can allow, flink-dist's memory sizes and its Java 17 options", () => {
     expect(entries({})).toEqual({
+      "env.java.default-opts.all": expect.stringMatching(/^--add-exports=java\.base\/sun\.net\.util=ALL-UNNAMED .* --add-opens=java\.base\/java\.util\.concurrent\.locks=ALL-UNNAMED$/),
+      "metrics.internal.query-service.port": 6125,
       "jobmanager.rpc.port": 6123,
       "rest.port": 8081,
       "blob.server.port": 6124,
@@ -146,6 +148,10 @@ describe("typed settings become Flink keys", () => {
       "taskmanager.data.port": 6121,
       "taskmanager.memory.process.size": "1728 mb",
     });
+  });
+
+  test("the Java 17 options can be left out for Java 8", () => {
+    expect(entries({ javaModuleOptions: false })["env.java.default-opts.all"]).toBeUndefined();
   });
 
   test("sizes and durations are written in Flink's canonical notation", () => {

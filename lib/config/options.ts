@@ -1,4 +1,5 @@
 import { catalogFor } from "./catalog";
+import { JAVA_MODULE_OPTIONS } from "./jvm";
 import { JobManagerMemory, TaskManagerMemory, deriveJobManagerMemory, deriveTaskManagerMemory } from "./memory";
 import { ConfigWarning, Problems } from "./problems";
 import { FlinkSettings, MetricReporter, RestartStrategy, StateBackend } from "./settings";
@@ -16,6 +17,8 @@ export interface FlinkPorts {
   readonly blobServer: number | string;
   readonly taskManagerRpc: number | string;
   readonly taskManagerData: number | string;
+  /** Every process's metric query service, which the JobManager asks for the web UI's metrics. */
+  readonly metricQueryService: number | string;
   /** One per metric reporter that listens (Prometheus). */
   readonly metrics: ReadonlyArray<number | string>;
 }
@@ -152,6 +155,8 @@ export function buildConfiguration(
   writeResourceManager(w, settings);
   writeNetwork(w, settings);
   w.integer("parallelism.default", "parallelism", settings.parallelism, { min: 1 });
+  const metricQueryService = w.port("metrics.internal.query-service.port", "metricQueryServicePort", settings.metricQueryServicePort ?? 6125, { allowRange: true });
+  if (settings.javaModuleOptions ?? true) w.text("env.java.default-opts.all", "javaModuleOptions", JAVA_MODULE_OPTIONS);
   writeCheckpointing(w, settings);
   writeStateBackend(w, settings.stateBackend, settings);
   writeRestartStrategy(w, settings.restartStrategy);
@@ -172,6 +177,7 @@ export function buildConfiguration(
     ["jobManager.blobServerPort", blobServer],
     ["taskManager.rpcPort", taskManagerRpc],
     ["taskManager.dataPort", taskManagerData],
+    ["metricQueryServicePort", metricQueryService],
     ...metrics.map((port, i): [string, number | string] => [`metricReporters[${i}].port`, port]),
   ]);
 
@@ -184,7 +190,7 @@ export function buildConfiguration(
       taskManagerMemory,
       jobManagerMemory,
       jobManagerDirectMemoryLimit: settings.jobManager?.memory?.directMemoryLimit ?? false,
-      ports: { jobManagerRpc, rest, blobServer, taskManagerRpc, taskManagerData, metrics },
+      ports: { jobManagerRpc, rest, blobServer, taskManagerRpc, taskManagerData, metricQueryService, metrics },
     },
     errors: [],
     warnings: problems.warnings,

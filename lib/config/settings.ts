@@ -358,6 +358,17 @@ export interface FlinkSettings {
   readonly network?: NetworkSettings;
   /** `parallelism.default`. @default 1 */
   readonly parallelism?: number;
+  /**
+   * `metrics.internal.query-service.port`: where the JobManager fetches each process's metrics for the
+   * web UI and REST API, a port or a range. @default 6125 (Flink's own default is random)
+   */
+  readonly metricQueryServicePort?: PortSpec;
+  /**
+   * Write the `--add-opens`/`--add-exports` options that flink-dist's config.yaml ships for Java 17
+   * (`env.java.default-opts.all`). Turn off only for Java 8 (Flink 1.20), which refuses them.
+   * @default true
+   */
+  readonly javaModuleOptions?: boolean;
   /** Periodic checkpoints. @default - off */
   readonly checkpointing?: CheckpointingSettings;
   /** @default StateBackend.hashmap() */

@@ -1,11 +1,13 @@
 import { stringify } from "yaml";
+import { FLINK_UID, pluginCopyCommands, shellQuote } from "../flink-process";
 import { FlinkRuntime } from "./runtime";
 
 /** Where the nodes keep Flink's configuration (FLINK_CONF_DIR) and logs. */
 export const CONF_DIR = "/etc/flink";
 export const LOG_DIR = "/var/log/flink";
-/** The official image's flink user; the tarball install creates the same uid so volumes agree. */
-const FLINK_UID = 9999;
+/** EC2 accepts at most 16 KiB of user data. */
+export const USER_DATA_LIMIT = 16384;
+const CLOUDWATCH_CONFIG = "/opt/aws/amazon-cloudwatch-agent/etc/flink.json";
 
 export type FlinkRole = "jobmanager" | "taskmanager";
 
@@ -18,47 +20,47 @@ export interface NodeSetup {
   readonly plugins: readonly string[];
   /** Local directories Flink writes to (RocksDB), created for the flink user. */
   readonly localDirs: readonly string[];
+  /** The CloudWatch log group Flink's log files are shipped to. */
+  readonly logGroupName: string;
 }
 
 const serviceName = (role: FlinkRole) => `flink-${role}`;
 
-/** Shell single-quoting, so no value can break out of a command line. */
-const quote = (value: string) => `'${value.replace(/'/g, `'\\''`)}'`;
-
-/** Copies each plugin jar from opt/ into plugins/<name>/, where Flink's plugin loader finds it. */
-function enablePlugins(flinkHome: string, plugins: readonly string[]): string[] {
-  return plugins.map((p) => `mkdir -p ${flinkHome}/plugins/${p} && cp ${flinkHome}/opt/${p}-*.jar ${flinkHome}/plugins/${p}/`);
-}
-
 function installScript(setup: NodeSetup): string {
   const { runtime } = setup;
-  const dirs = [LOG_DIR, ...setup.localDirs].map(quote).join(" ");
-  const lines = ["#!/bin/bash", "# Installs Flink for cdktf-flink; runs once, at first boot.", "set -euo pipefail"];
+  const dirs = [LOG_DIR, ...setup.localDirs].map(shellQuote).join(" ");
+  const lines = [
+    "#!/bin/bash",
+    "# Installs Flink for cdktf-flink; runs once, at first boot.",
+    "set -euo pipefail",
+    "dnf install -y amazon-cloudwatch-agent",
+    `getent group flink >/dev/null || groupadd --system --gid ${FLINK_UID} flink`,
+    `id flink >/dev/null 2>&1 || useradd --system --uid ${FLINK_UID} --gid ${FLINK_UID} --home-dir /opt/flink --shell /sbin/nologin flink`,
+  ];
   if (runtime.kind === "tarball") {
     const o = runtime.options;
     const home = `/opt/flink-${o.release}`;
     lines.push(
-      `dnf install -y ${quote(o.javaPackage ?? "java-17-amazon-corretto-headless")}`,
-      `id flink >/dev/null 2>&1 || useradd --system --uid ${FLINK_UID} --home-dir /opt/flink --shell /sbin/nologin flink`,
+      `dnf install -y ${shellQuote(o.javaPackage ?? "java-17-amazon-corretto-headless")}`,
       "workdir=$(mktemp -d)",
-      `curl -fsSL --proto '=https' --retry 5 -o "$workdir/flink.tgz" ${quote(o.url!)}`,
-      `echo ${quote(`${o.sha512}  flink.tgz`)} > "$workdir/flink.tgz.sha512"`,
+      `curl -fsSL --proto '=https' --retry 5 -o "$workdir/flink.tgz" ${shellQuote(o.url!)}`,
+      `echo ${shellQuote(`${o.sha512}  flink.tgz`)} > "$workdir/flink.tgz.sha512"`,
       '(cd "$workdir" && sha512sum -c flink.tgz.sha512)',
       `mkdir -p ${home}`,
       `tar -xzf "$workdir/flink.tgz" -C ${home} --strip-components=1`,
       'rm -rf "$workdir"',
-      ...enablePlugins(home, setup.plugins),
+      ...pluginCopyCommands(home, setup.plugins),
       `chown -R flink:flink ${home}`,
       `ln -sfn ${home} /opt/flink`,
     );
   } else {
-    lines.push(
-      "dnf install -y docker",
-      "systemctl enable --now docker",
-      `docker pull ${quote(runtime.options.image!)}`,
-    );
+    lines.push("dnf install -y docker", "systemctl enable --now docker", `docker pull ${shellQuote(runtime.options.image!)}`);
   }
-  lines.push(`mkdir -p ${dirs}`, `chown ${FLINK_UID}:${FLINK_UID} ${dirs}`);
+  lines.push(
+    `mkdir -p ${dirs}`,
+    `chown flink:flink ${dirs}`,
+    `/opt/aws/amazon-cloudwatch-agent/bin/amazon-cloudwatch-agent-ctl -a fetch-config -m ec2 -s -c file:${CLOUDWATCH_CONFIG}`,
+  );
   return lines.join("\n") + "\n";
 }
 
@@ -68,17 +70,11 @@ function systemdUnit(setup: NodeSetup): string {
   const service: string[] = [];
   const unit = [`Description=Apache Flink ${role === "jobmanager" ? "JobManager" : "TaskManager"} (cdktf-flink)`, "After=network-online.target", "Wants=network-online.target"];
   if (runtime.kind === "tarball") {
-    service.push(
-      "User=flink",
-      "Group=flink",
-      `Environment=FLINK_CONF_DIR=${CONF_DIR}`,
-      `Environment=FLINK_LOG_DIR=${LOG_DIR}`,
-      `ExecStart=/opt/flink/bin/${script}`,
-    );
+    service.push("User=flink", "Group=flink", `Environment=FLINK_CONF_DIR=${CONF_DIR}`, `Environment=FLINK_LOG_DIR=${LOG_DIR}`, `ExecStart=/opt/flink/bin/${script}`);
   } else {
     const name = serviceName(role);
     // The image's entry point rewrites config.yaml; starting the script directly keeps ours byte for byte.
-    const start = [...enablePlugins("/opt/flink", setup.plugins), `exec /opt/flink/bin/${script}`].join(" && ");
+    const start = [...pluginCopyCommands("/opt/flink", setup.plugins), `exec /opt/flink/bin/${script}`].join(" && ");
     const volumes = [`${CONF_DIR}:/opt/flink/conf:ro`, `${LOG_DIR}:/opt/flink/log`, ...setup.localDirs.map((d) => `${d}:${d}`)];
     unit.push("After=docker.service", "Requires=docker.service");
     service.push(
@@ -95,9 +91,15 @@ function systemdUnit(setup: NodeSetup): string {
   return ["[Unit]", ...unit, "", "[Service]", ...service, "", "[Install]", "WantedBy=multi-user.target", ""].join("\n");
 }
 
+/** Ships Flink's log files to CloudWatch Logs, one stream per instance and role. */
+function cloudWatchAgentConfig(setup: NodeSetup): string {
+  const collect = { file_path: `${LOG_DIR}/*.log`, log_group_name: setup.logGroupName, log_stream_name: `{instance_id}/${setup.role}` };
+  return JSON.stringify({ logs: { logs_collected: { files: { collect_list: [collect] } } } }, null, 2) + "\n";
+}
+
 /**
- * The cloud-config user data of one node: Flink's files, an install script, and a systemd unit that
- * restarts Flink on failure and starts it at boot.
+ * The cloud-config user data of one node: Flink's files, an install script, the CloudWatch agent's
+ * configuration, and a systemd unit that restarts Flink on failure and starts it at boot.
  */
 export function renderUserData(setup: NodeSetup): string {
   const service = serviceName(setup.role);
@@ -107,10 +109,12 @@ export function renderUserData(setup: NodeSetup): string {
         .sort()
         // Verbatim, not base64: Terraform fills in references (the state bucket) inside them.
         .map((name) => ({ path: `${CONF_DIR}/${name}`, permissions: "0644", content: setup.files[name] })),
+      { path: CLOUDWATCH_CONFIG, permissions: "0644", content: cloudWatchAgentConfig(setup) },
       { path: "/usr/local/sbin/flink-install.sh", permissions: "0755", content: installScript(setup) },
       { path: `/etc/systemd/system/${service}.service`, permissions: "0644", content: systemdUnit(setup) },
     ],
-    runcmd: [["/usr/local/sbin/flink-install.sh"], ["systemctl", "daemon-reload"], ["systemctl", "enable", "--now", `${service}.service`]],
+    // One command, so that a failed install does not leave a unit restarting forever over the cause.
+    runcmd: [["sh", "-c", `/usr/local/sbin/flink-install.sh && systemctl daemon-reload && systemctl enable --now ${service}.service`]],
   };
   return "#cloud-config\n" + stringify(config, { lineWidth: 0 });
 }

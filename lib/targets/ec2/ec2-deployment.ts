@@ -11,12 +11,14 @@ import { Route53Zone } from "@cdktf/provider-aws/lib/route53-zone";
 import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security-group-egress-rule";
 import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
-import { Fn, TerraformLocal, TerraformOutput, Token } from "cdktf";
+import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
+import { Fn, TerraformLocal, Token } from "cdktf";
 import { Construct } from "constructs";
 import { iamPolicyDocument } from "../../private/iam";
 import { escapeTerraformTemplate } from "../../private/terraform-text";
 import { DeployableCluster } from "../target";
-import { FlinkRole, renderUserData } from "./cloud-init";
+import { addClusterOutputs, requiredPlugins } from "../flink-process";
+import { FlinkRole, USER_DATA_LIMIT, renderUserData } from "./cloud-init";
 import { Ec2AccessProps, Ec2Target } from "./ec2-target";
 
 export interface FlinkEc2DeploymentProps {
@@ -49,6 +51,7 @@ export class FlinkEc2Deployment extends Construct {
   public readonly jobManager: Instance;
   public readonly taskManagerLaunchTemplate: LaunchTemplate;
   public readonly taskManagers: AutoscalingGroup;
+  public readonly logGroup: CloudwatchLogGroup;
   /** The user data of each role, as the instances receive it. */
   public readonly userData: Readonly<Record<FlinkRole, string>>;
 
@@ -112,11 +115,21 @@ export class FlinkEc2Deployment extends Construct {
       records: [this.jobManagerInterface.privateIp],
     });
 
-    const plugins = [...new Set(cluster.contributions.flatMap((c) => c.plugins ?? []))].sort();
+    // Flink's log files go to CloudWatch Logs through the agent the role's CloudWatch policy is for.
+    this.logGroup = new CloudwatchLogGroup(this, "Logs", { name: `/flink/${name}`, retentionInDays: p.logRetentionDays ?? 30, tags: tags("logs") });
+    const plugins = requiredPlugins(cluster);
     const localDir = cluster.configuration.entries.get("state.backend.rocksdb.localdir");
     const setup = (role: FlinkRole) =>
-      renderUserData({ role, runtime: p.runtime, files: cluster.flinkFiles, plugins, localDirs: typeof localDir === "string" ? [localDir] : [] });
+      renderUserData({ role, runtime: p.runtime, files: cluster.flinkFiles, plugins, localDirs: typeof localDir === "string" ? [localDir] : [], logGroupName: `/flink/${name}` });
     this.userData = { jobmanager: setup("jobmanager"), taskmanager: setup("taskmanager") };
+    for (const role of ["jobmanager", "taskmanager"] as const) {
+      const size = Buffer.byteLength(this.userData[role]);
+      if (size > USER_DATA_LIMIT) {
+        throw new Error(
+          `FlinkCluster "${cluster.node.path}": the ${role} user data is ${size} bytes, more than EC2's limit of ${USER_DATA_LIMIT} (got ${size}). Fix: move large settings (long rawConfig values, logger lists) out of the configuration.`,
+        );
+      }
+    }
     // A local holds each user data as a Terraform template, so that references inside it are filled in.
     const userDataBase64 = (role: FlinkRole) =>
       Fn.base64encode(new TerraformLocal(this, `${role}_user_data`, escapeTerraformTemplate(this.userData[role])).asString);
@@ -180,6 +193,7 @@ export class FlinkEc2Deployment extends Construct {
       ["TmToJmRpc", "TaskManager to JobManager RPC", tm, jm, ports.jobManagerRpc],
       ["TmToJmBlob", "TaskManager to JobManager blob server", tm, jm, ports.blobServer],
       ["JmToTmRpc", "JobManager to TaskManager RPC", jm, tm, ports.taskManagerRpc],
+      ["JmToTmMetricQuery", "JobManager to TaskManager metric query service (web UI metrics)", jm, tm, ports.metricQueryService],
       ["TmToTmData", "TaskManager to TaskManager data exchange", tm, tm, ports.taskManagerData],
     ];
     for (const [id, description, from, to, port] of flows) {
@@ -209,15 +223,6 @@ export class FlinkEc2Deployment extends Construct {
   private outputs(cluster: DeployableCluster, target: Ec2Target): void {
     const address = target.jobManagerAddress(cluster);
     const rest = `${address}:${cluster.ports.rest}`;
-    const outputs: Record<string, string> = {
-      restUrl: `http://${rest}`,
-      jobManagerAddress: address,
-      submitJob: `flink run -m ${rest} <job.jar>`,
-      listJobs: `flink list -m ${rest}`,
-      ...Object.assign({}, ...cluster.contributions.map((c) => c.outputs ?? {})),
-    };
-    for (const key of Object.keys(outputs).sort()) {
-      new TerraformOutput(this, key, { value: outputs[key], description: `Flink cluster ${cluster.clusterName}: ${key}` });
-    }
+    addClusterOutputs(this, cluster, { jobManagerAddress: address, rest, restUrl: `http://${rest}`, session: true });
   }
 }

@@ -1,7 +1,9 @@
 import { Annotations, Token } from "cdktf";
 import { ClusterContribution, ClusterInfo } from "../../cluster-feature";
 import { Problems } from "../../config/problems";
+import { isIpv4Cidr } from "../../private/validate";
 import { formatMemorySize } from "../../config/units";
+import { checkFlinkImage } from "../flink-process";
 import { DeployableCluster, IFlinkTarget } from "../target";
 import { FlinkEc2Deployment } from "./ec2-deployment";
 import { instanceTypeInfo, reservedForSystem } from "./instance-types";
@@ -50,11 +52,13 @@ export interface Ec2TargetProps {
   readonly ebsKmsKeyArn?: string;
   /** The private DNS zone that names the JobManager. @default "<clusterName>.flink.internal" */
   readonly dnsZoneName?: string;
+  /** Days CloudWatch Logs keeps Flink's log files (log group /flink/<clusterName>). @default 30 */
+  readonly logRetentionDays?: number;
   /** The AWS partition of ARNs. @default "aws" */
   readonly partition?: string;
 }
 
-const PUBLIC_CIDRS = ["0.0.0.0/0", "::/0"];
+const PUBLIC_CIDR = "0.0.0.0/0";
 
 /** Runs a standalone Flink cluster on EC2: one JobManager instance and an Auto Scaling group of TaskManagers. */
 export class Ec2Target implements IFlinkTarget {
@@ -86,6 +90,20 @@ export class Ec2Target implements IFlinkTarget {
     const prop = (name: string) => `target.${name}`;
     if (!Token.isUnresolved(p.subnetIds) && p.subnetIds.length === 0) {
       problems.error(prop("subnetIds"), p.subnetIds, "must list at least one subnet", "give the private subnets the cluster runs in.");
+    }
+    // AWS resource ids, checked so that a swapped or mistyped id fails here rather than halfway through an apply.
+    const ids: Array<[string, string | undefined, string]> = [
+      [prop("vpcId"), p.vpcId, "vpc"],
+      [prop("amiId"), p.amiId, "ami"],
+      ...(Token.isUnresolved(p.subnetIds) ? [] : p.subnetIds.map((id, i): [string, string, string] => [prop(`subnetIds[${i}]`), id, "subnet"])),
+      ...[p.restAccess, p.metricsAccess].flatMap((access, a) =>
+        (access?.securityGroupIds ?? []).map((id, i): [string, string, string] => [prop(`${a === 0 ? "restAccess" : "metricsAccess"}.securityGroupIds[${i}]`), id, "sg"]),
+      ),
+    ];
+    for (const [property, id, kind] of ids) {
+      if (id !== undefined && !Token.isUnresolved(id) && !new RegExp(`^${kind}-[0-9a-f]{8}([0-9a-f]{9})?$`).test(id)) {
+        problems.error(property, id, `must be an AWS ${kind} id such as ${kind}-0123456789abcdef0`, "pass the resource's id.");
+      }
     }
     const desired = p.taskManagers.desired ?? 1;
     const min = p.taskManagers.min ?? desired;
@@ -126,26 +144,17 @@ export class Ec2Target implements IFlinkTarget {
       if (known(o.url) && !/^https:\/\/\S+$/.test(o.url!)) {
         problems.error("target.runtime.url", o.url, "must be an https URL", "download Flink over https; nodes only allow outbound 443.");
       }
-    } else if (known(runtime.options.image)) {
-      const image = runtime.options.image!;
-      const tag = /^[^@]*:([^:@/]+)(@sha256:[0-9a-f]{64})?$/.exec(image);
-      if (!/^[a-z0-9][a-z0-9._\/-]*(:[\w.-]+)?(@sha256:[0-9a-f]{64})?$/.test(image)) {
-        problems.error("target.runtime.image", image, "must be a container image reference such as flink:1.20.1-java17", "give the image by name and tag, ideally pinned by digest.");
-      } else if (tag && /^\d+\.\d+/.test(tag[1]) && !tag[1].startsWith(`${line}.`) && !tag[1].startsWith(`${line}-`) && tag[1] !== line) {
-        problems.error("target.runtime.image", image, `has tag ${tag[1]}, which is not Flink ${line}`, `use an image of Flink ${line}, or set the cluster's version to the image's.`);
-      }
-      if (!image.includes("@sha256:")) {
-        Annotations.of(cluster).addWarning(`[flink:image-not-pinned] target.runtime.image ${image} is not pinned by digest: nodes launched later may run a different image. Append @sha256:<digest>.`);
-      }
+    } else {
+      checkFlinkImage(cluster, "target.runtime.image", runtime.options.image!, problems);
     }
   }
 
   private validateAccess(name: string, access: Ec2AccessProps | undefined, problems: Problems, allowPublic: boolean, cluster: DeployableCluster): void {
     for (const cidr of access?.cidrs ?? []) {
       if (Token.isUnresolved(cidr)) continue;
-      if (!/^(\d{1,3}\.){3}\d{1,3}\/\d{1,2}$/.test(cidr) || cidr.split(/[./]/).slice(0, 4).some((o) => Number(o) > 255) || Number(cidr.split("/")[1]) > 32) {
+      if (!isIpv4Cidr(cidr)) {
         problems.error(`target.${name}.cidrs`, cidr, "must be an IPv4 CIDR block such as 10.0.0.0/16", "fix the CIDR block.");
-      } else if (PUBLIC_CIDRS.includes(cidr)) {
+      } else if (cidr === PUBLIC_CIDR) {
         if (!allowPublic) {
           const fix = name === "restAccess" ? "narrow it to your network, or set allowPublicRestAccess: true to opt in knowingly." : "narrow it to your monitoring network.";
           problems.error(`target.${name}.cidrs`, cidr, "opens the port to the whole internet", fix);

@@ -11,6 +11,7 @@ import { VpcEndpoint } from "@cdktf/provider-aws/lib/vpc-endpoint";
 import { Fn, Token } from "cdktf";
 import { Construct } from "constructs";
 import { Problems } from "../../config/problems";
+import { parseIpv4Cidr } from "../../private/validate";
 
 export interface FlinkVpcProps {
   /**
@@ -207,15 +208,13 @@ interface Ipv4Network {
 function checkCidr(cidr: string, problems: Problems): Ipv4Network | undefined {
   if (Token.isUnresolved(cidr)) return undefined;
   const fix = `use a network address with a prefix from /16 to /24, such as "${DEFAULT_CIDR}".`;
-  const match = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(cidr);
-  // Leading zeros are refused as Terraform refuses them (they read as octal elsewhere).
-  const parts = match?.slice(1).map((part) => (/^0\d/.test(part) ? NaN : Number(part)));
-  if (!parts || parts.slice(0, 4).some((octet) => !(octet <= 255)) || !(parts[4] <= 32)) {
+  const parsed = parseIpv4Cidr(cidr);
+  if (!parsed) {
     problems.error("cidr", cidr, "must be an IPv4 CIDR block such as 10.40.0.0/16", fix);
     return undefined;
   }
-  const prefix = parts[4];
-  const address = ((parts[0] << 24) | (parts[1] << 16) | (parts[2] << 8) | parts[3]) >>> 0;
+  const { octets, prefix } = parsed;
+  const address = ((octets[0] << 24) | (octets[1] << 16) | (octets[2] << 8) | octets[3]) >>> 0;
   if (prefix < 16 || prefix > 24) {
     // A VPC allows /16 to /28; below /24 the 16 subnets would be smaller than AWS's /28 minimum.
     problems.error("cidr", cidr, `must have a prefix from /16 to /24, not /${prefix}`, fix);

@@ -12,6 +12,7 @@ import { LaunchTemplate } from "@cdktf/provider-aws/lib/launch-template";
 import { Annotations, Token } from "cdktf";
 import { Construct, IConstruct } from "constructs";
 import { Problems } from "../../config/problems";
+import { isIpv4Cidr } from "../../private/validate";
 import { iamPolicyDocument } from "../../private/iam";
 import { checkDnsLabel, checkLabelKey, checkLabelValue } from "../kubernetes/kubernetes-names";
 import { IAM_ROLE_PREFIX_MAX, LAUNCH_TEMPLATE_PREFIX_MAX, namePrefix } from "./name-prefix";
@@ -483,11 +484,6 @@ function checkEndpointAccess(access: FlinkEksEndpointAccess | undefined, problem
     }
   });
   return resolved;
-}
-
-function isIpv4Cidr(cidr: string): boolean {
-  const match = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(cidr);
-  return match !== null && match.slice(1, 5).every((octet) => Number(octet) <= 255) && Number(match[5]) <= 32;
 }
 
 function checkSecretsKey(keyArn: string | undefined, problems: Problems): void {

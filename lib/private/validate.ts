@@ -1,0 +1,11 @@
+/** The octets and prefix of an IPv4 CIDR block, or undefined when it is not one (leading zeros refused, as Terraform does). */
+export function parseIpv4Cidr(cidr: string): { readonly octets: readonly number[]; readonly prefix: number } | undefined {
+  const match = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(cidr);
+  const parts = match?.slice(1).map((part) => (/^0\d/.test(part) ? NaN : Number(part)));
+  if (!parts || parts.slice(0, 4).some((octet) => !(octet <= 255)) || !(parts[4] <= 32)) return undefined;
+  return { octets: parts.slice(0, 4), prefix: parts[4] };
+}
+
+export function isIpv4Cidr(cidr: string): boolean {
+  return parseIpv4Cidr(cidr) !== undefined;
+}

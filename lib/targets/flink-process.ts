@@ -1,0 +1,88 @@
+import { Annotations, TerraformOutput, Token } from "cdktf";
+import { Construct } from "constructs";
+import { Problems } from "../config/problems";
+import { DeployableCluster } from "./target";
+
+/** The official image's flink user and group; the tarball install creates the same ids so volumes agree. */
+export const FLINK_UID = 9999;
+
+/** Shell single-quoting, so no value can break out of a command line. */
+export function shellQuote(value: string): string {
+  return `'${value.replace(/'/g, `'\\''`)}'`;
+}
+
+/** The plugin (from Flink's opt/) that serves each filesystem scheme Flink may be given. */
+const PLUGIN_OF_SCHEME: Readonly<Record<string, string>> = {
+  s3: "flink-s3-fs-presto",
+  s3p: "flink-s3-fs-presto",
+  s3a: "flink-s3-fs-hadoop",
+};
+
+/** Keys whose values are directories Flink writes through a filesystem plugin. */
+const STATE_DIRECTORY_KEYS = ["execution.checkpointing.dir", "execution.checkpointing.savepoint-dir", "high-availability.storageDir"];
+
+/**
+ * The plugins a cluster's processes must load: those its features ask for, and the one for the
+ * scheme of every state directory, so that an s3:// directory set by hand works too. An hdfs://
+ * directory needs Hadoop on the classpath, which no target installs: that is a warning.
+ */
+export function requiredPlugins(cluster: DeployableCluster): string[] {
+  const plugins = new Set(cluster.contributions.flatMap((c) => c.plugins ?? []));
+  for (const key of STATE_DIRECTORY_KEYS) {
+    const value = cluster.configuration.entries.get(key);
+    const scheme = typeof value === "string" ? /^([a-z0-9]+):\/\//.exec(value)?.[1] : undefined;
+    if (scheme && PLUGIN_OF_SCHEME[scheme]) plugins.add(PLUGIN_OF_SCHEME[scheme]);
+    if (scheme === "hdfs") {
+      Annotations.of(cluster).addWarning(
+        `[flink:hadoop-classpath] ${key} is on HDFS, but Flink only reads hdfs:// with Hadoop's classes on its classpath (HADOOP_CLASSPATH), which this target does not install. Use an image or AMI with Hadoop, or S3.`,
+      );
+    }
+  }
+  return [...plugins].sort();
+}
+
+/** Commands that copy each plugin's jar from opt/ into plugins/<name>/, where Flink's plugin loader finds it. */
+export function pluginCopyCommands(flinkHome: string, plugins: readonly string[]): string[] {
+  return plugins.map((p) => `mkdir -p ${flinkHome}/plugins/${p} && cp ${flinkHome}/opt/${p}-*.jar ${flinkHome}/plugins/${p}/`);
+}
+
+/**
+ * The cluster's outputs: where its REST API is, the `flink` CLI lines for a session cluster, and what
+ * its features report (bucket, prefixes). Ids are unique per cluster through the construct path.
+ */
+export function addClusterOutputs(scope: Construct, cluster: DeployableCluster, endpoints: { jobManagerAddress: string; rest: string; restUrl: string; session: boolean }): void {
+  const outputs: Record<string, string> = {
+    jobManagerAddress: endpoints.jobManagerAddress,
+    restUrl: endpoints.restUrl,
+    ...(endpoints.session ? { submitJob: `flink run -m ${endpoints.rest} <job.jar>`, listJobs: `flink list -m ${endpoints.rest}` } : {}),
+    ...Object.assign({}, ...cluster.contributions.map((c) => c.outputs ?? {})),
+  };
+  for (const key of Object.keys(outputs).sort()) {
+    new TerraformOutput(scope, key, { value: outputs[key], description: `Flink cluster ${cluster.clusterName}: ${key}` });
+  }
+}
+
+/** An image reference: optional registry host[:port]/, a repository path, an optional tag and digest. */
+const IMAGE = /^(?:([a-z0-9.-]+(?::\d+)?)\/)?([a-z0-9][a-z0-9._\/-]*?)(?::([\w.-]+))?(@sha256:[0-9a-f]{64})?$/;
+
+/**
+ * Checks a container image: a well-formed reference; for the official image (repository "flink"), a
+ * tag of the cluster's Flink version; and a warning when it is not pinned by digest.
+ */
+export function checkFlinkImage(cluster: DeployableCluster, property: string, image: string, problems: Problems): void {
+  if (Token.isUnresolved(image)) return;
+  const match = IMAGE.exec(image);
+  if (!match) {
+    problems.error(property, image, "must be a container image reference such as flink:2.2.0-java17", "give the image by name and tag, ideally pinned by digest.");
+    return;
+  }
+  const [, , repository, tag, digest] = match;
+  const line = cluster.version.line;
+  const official = repository === "flink" || repository.endsWith("/flink");
+  if (official && tag && /^\d+\.\d+/.test(tag) && !(tag === line || tag.startsWith(`${line}.`) || tag.startsWith(`${line}-`))) {
+    problems.error(property, image, `has tag ${tag}, which is not Flink ${line}`, `use an image of Flink ${line}, or set the cluster's version to the image's.`);
+  }
+  if (!digest) {
+    Annotations.of(cluster).addWarning(`[flink:image-not-pinned] ${property} ${image} is not pinned by digest: pods or nodes started later may run a different image. Append @sha256:<digest>.`);
+  }
+}
