@@ -180,6 +180,7 @@ describe("FlinkEksCluster defaults", () => {
   test("creates nothing else: no access entries, no data sources", () => {
     expect(Object.keys(JSON.parse(synth).resource).sort()).toEqual([
       "aws_cloudwatch_log_group",
+      "aws_eks_addon",
       "aws_eks_cluster",
       "aws_eks_node_group",
       "aws_iam_openid_connect_provider",
@@ -580,4 +581,21 @@ describe("terraform plan, offline", () => {
     },
     10 * 60 * 1000,
   );
+});
+
+describe("NetworkPolicy enforcement", () => {
+  test("the VPC CNI add-on is installed with NetworkPolicy enforcement on", () => {
+    const stack = new TerraformStack(Testing.app(), "netpol");
+    new FlinkEksCluster(stack, "eks", {
+      clusterName: "analytics",
+      kubernetesVersion: "1.33",
+      vpcId: "vpc-0123456789abcdef0",
+      subnetIds: ["subnet-0123456789abcdef0", "subnet-0123456789abcdef1"],
+      nodeGroups: [{ name: "flink", instanceTypes: ["m6i.2xlarge"], desired: 2, min: 2, max: 4 }],
+    });
+    const addons = Object.values(JSON.parse(Testing.synth(stack)).resource.aws_eks_addon) as Array<Record<string, string>>;
+    expect(addons).toHaveLength(1);
+    expect(addons[0].addon_name).toBe("vpc-cni");
+    expect(JSON.parse(addons[0].configuration_values)).toEqual({ enableNetworkPolicy: "true" });
+  });
 });

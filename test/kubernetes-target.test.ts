@@ -4,6 +4,7 @@ import * as os from "os";
 import * as path from "path";
 import { KubernetesProvider } from "@cdktf/provider-kubernetes/lib/provider";
 import { App, TerraformStack, Testing } from "cdktf";
+import { parse } from "yaml";
 import { eksExample } from "../examples/eks/main";
 import { kubernetesApplicationExample } from "../examples/kubernetes-application/main";
 import { FlinkCluster, FlinkClusterProps, FlinkStateStorage, FlinkTarget, FlinkVersion, KubernetesMode, KubernetesTargetProps, Logging, StateBackend } from "../lib";
@@ -54,8 +55,8 @@ describe("the kubernetes-application example", () => {
   });
 
   test("container ports and Services match the rendered config", () => {
-    expect(portsOf(container(jm))).toEqual({ rpc: 6123, blob: 6124, rest: 8081, metrics: 9249 });
-    expect(portsOf(container(tm))).toEqual({ rpc: 6122, data: 6121, metrics: 9249 });
+    expect(portsOf(container(jm))).toEqual({ rpc: 6123, blob: 6124, rest: 8081, "metrics-query": 6125, metrics: 9249 });
+    expect(portsOf(container(tm))).toEqual({ rpc: 6122, data: 6121, "metrics-query": 6125, metrics: 9249 });
     expect(named(tf, "kubernetes_service_v1", "orders-jobmanager").spec.port.map((p: any) => [p.name, p.port])).toEqual([["rpc", 6123], ["blob", 6124]]);
     expect(named(tf, "kubernetes_service_v1", "orders-rest").spec.port.map((p: any) => [p.name, p.port])).toEqual([["rest", 8081]]);
   });
@@ -85,15 +86,24 @@ describe("the kubernetes-application example", () => {
   });
 
   test("application mode starts the job from the image with Flink's standalone-job entry point", () => {
-    expect(container(jm).command).toEqual(["/bin/bash", "-c", "exec /opt/flink/bin/standalone-job.sh start-foreground --job-classname 'com.example.orders.OrdersJob' '--env' 'prod'"]);
+    expect(container(jm).command[2]).toMatch(/&& exec \/opt\/flink\/bin\/standalone-job\.sh start-foreground --job-classname 'com\.example\.orders\.OrdersJob' '--env' 'prod'$/);
     expect(jm.spec.strategy.type).toBe("Recreate");
+    expect(container(jm).command[2]).toMatch(/^mkdir -p \/opt\/flink\/plugins\/flink-s3-fs-presto && cp .* && exec \/opt\/flink\/bin\/standalone-job\.sh/);
     expect(Object.keys(tf.output).some((k) => k.includes("submitJob"))).toBe(false);
   });
 
-  test("RocksDB's local state lies on a persistent volume per TaskManager (a StatefulSet)", () => {
+  test("local state and local recovery on a persistent volume per TaskManager (a StatefulSet with stable resource ids)", () => {
     expect(tm.spec.volume_claim_template[0].spec).toMatchObject({ access_modes: ["ReadWriteOnce"], storage_class_name: "gp3", resources: { requests: { storage: "50Gi" } } });
-    expect(container(tm).volume_mount).toContainEqual({ mount_path: "/var/lib/flink/rocksdb", name: "local-state" });
+    expect(container(tm).volume_mount).toContainEqual({ mount_path: "/var/lib/flink", name: "local-state" });
     expect(named(tf, "kubernetes_service_v1", "orders-taskmanager").spec.cluster_ip).toBe("None");
+    expect(container(tm).command[2]).toMatch(/&& exec \/opt\/flink\/bin\/taskmanager\.sh start-foreground -Dtaskmanager\.resource-id=\$POD_NAME$/);
+    expect(container(tm).env).toContainEqual({ name: "POD_NAME", value_from: { field_ref: { field_path: "metadata.name" } } });
+    expect(parse(read("config.yaml"))).toMatchObject({
+      "process.taskmanager.working-dir": "/var/lib/flink/working-dir",
+      "execution.checkpointing.local-backup.enabled": true,
+      "execution.state-recovery.from-local": true,
+      "state.backend.rocksdb.localdir": "/var/lib/flink/rocksdb",
+    });
   });
 
   test("the NetworkPolicies allow exactly Flink's flows, REST from the ingress controller and metrics from monitoring", () => {
@@ -107,7 +117,7 @@ describe("the kubernetes-application example", () => {
       { from: ns("monitoring"), ports: [9249] },
     ]);
     expect(rules("orders-taskmanager")).toEqual([
-      { from: pods("jobmanager"), ports: [6122] },
+      { from: pods("jobmanager"), ports: [6122, 6125] },
       { from: pods("taskmanager"), ports: [6121] },
       { from: ns("monitoring"), ports: [9249] },
     ]);
@@ -180,7 +190,7 @@ describe("session mode", () => {
     const cluster = new FlinkCluster(stack, "orders", { version: FlinkVersion.V2_2, stateStorage: storage, target: FlinkTarget.kubernetes(TARGET) });
     const tf = JSON.parse(Testing.synth(stack));
     const tm = container(named(tf, "kubernetes_deployment_v1", "orders-taskmanager"));
-    expect(tm.command[2]).toBe("cp /opt/flink/opt/flink-s3-fs-presto-*.jar /opt/flink/plugins/flink-s3-fs-presto/ && exec /opt/flink/bin/taskmanager.sh start-foreground");
+    expect(tm.command[2]).toBe("mkdir -p /opt/flink/plugins/flink-s3-fs-presto && cp /opt/flink/opt/flink-s3-fs-presto-*.jar /opt/flink/plugins/flink-s3-fs-presto/ && exec /opt/flink/bin/taskmanager.sh start-foreground");
     expect(tm.volume_mount).toContainEqual({ mount_path: "/opt/flink/plugins/flink-s3-fs-presto", name: "plugin-flink-s3-fs-presto" });
     expect(cluster.node.metadata.map((m) => m.data)).toContainEqual(expect.stringMatching(/^\[flink:grants-without-identity\]/));
   });
@@ -193,7 +203,13 @@ describe("bad input", () => {
     ["application mode without a job", { target: { mode: KubernetesMode.application({ entryClass: "" }) } }, /target\.mode application mode needs a job/],
     ["a memory limit below Flink's process size", { target: { taskManagers: { replicas: 2, resources: { memory: "2Gi" } } } }, /target\.taskManagers\.resources\.memory is 2 gb, below Flink's process size 4 gb \(taskManager\.memory\)/],
     ["a CPU request above its limit", { target: { jobManager: { resources: { cpuRequest: "2", cpuLimit: "500m" } } } }, /target\.jobManager\.resources\.cpuRequest is above cpuLimit 500m/],
-    ["a volume for local state without a local directory", { target: { taskManagers: { replicas: 1, localStateVolume: { size: "10Gi" } } } }, /target\.taskManagers\.localStateVolume needs stateBackend\.rocksdb\.localDir/],
+    ["a RocksDB directory off the persistent volume", { stateBackend: StateBackend.rocksdb({ localDir: "/data/rocksdb" }), target: { taskManagers: { replicas: 1, localStateVolume: { size: "10Gi" } } } }, /stateBackend\.rocksdb\.localDir is not on the TaskManagers' persistent volume, which is mounted at \/var\/lib\/flink/],
+    ["an Ingress nobody may pass", { target: { ingress: { host: "flink.example.com" } } }, /target\.ingress cannot reach the REST API: the NetworkPolicy admits no one to it/],
+    ["a token memory size without a container limit", { taskManager: { memory: { process: "${TfToken[TOKEN.1]}" } } }, /target\.taskManagers\.resources\.memory must be set when Flink's memory size is a token/],
+    ["a toleration with operator Exists and a value", { target: { taskManagers: { replicas: 1, scheduling: { tolerations: [{ key: "flink", operator: "Exists", value: "yes" }] } } } }, /tolerations\[0\]\.value must be empty when operator is Exists/],
+    ["a savepoint that is not a URI", { target: { mode: KubernetesMode.application({ entryClass: "com.example.Job", fromSavepoint: "savepoint-1" }) } }, /target\.mode\.fromSavepoint must be the savepoint's URI/],
+    ["a malformed CIDR", { target: { metricsAccess: { cidrs: ["10.0.0.0/40"] } } }, /target\.metricsAccess\.cidrs\[0\] must be an IPv4 CIDR block/],
+    ["an official image of another Flink version", { target: { image: "flink:1.20.1-java17" } }, /target\.image has tag 1\.20\.1-java17, which is not Flink 2\.2/],
     ["a port range Kubernetes cannot expose", { jobManager: { blobServerPort: "6124-6130" } }, /jobManager\.blobServerPort must be a single port on Kubernetes/],
     ["colliding ports", { jobManager: { restPort: 6124 } }, /jobManager\.blobServerPort collides with jobManager\.restPort/],
     ["no TaskManagers", { target: { taskManagers: { replicas: 0 } } }, /target\.taskManagers\.replicas must be a whole number >= 1/],
@@ -201,7 +217,12 @@ describe("bad input", () => {
     expect(() => synthCluster(props)).toThrow(message);
   });
 
-  test("a volume with a local directory is accepted", () => {
-    expect(() => synthCluster({ stateBackend: StateBackend.rocksdb({ localDir: "/var/lib/flink/rocksdb" }), target: { taskManagers: { replicas: 1, localStateVolume: { size: "10Gi" } } } })).not.toThrow();
+  test("a volume without a RocksDB directory is accepted, and a job image's own numeric tag is not a Flink version", () => {
+    expect(() => synthCluster({ target: { image: "registry.example.com:5000/team/orders:1.4.0", taskManagers: { replicas: 1, localStateVolume: { size: "10Gi" } } } })).not.toThrow();
+  });
+
+  test("application mode without HA and an unpinned image are warnings", () => {
+    const { cluster } = synthCluster({ target: { mode: KubernetesMode.application({ entryClass: "com.example.Job" }) } });
+    expect(cluster.node.metadata.map((m) => m.data)).toEqual(expect.arrayContaining([expect.stringMatching(/^\[flink:application-without-ha\]/), expect.stringMatching(/^\[flink:image-not-pinned\] target\.image flink:2\.2\.0-java17/)]));
   });
 });

@@ -1,6 +1,7 @@
 /** Memory and vCPUs of common instance types, to check Flink's process sizes against them. */
 
-const SIZES: ReadonlyArray<readonly [size: string, vcpus: number]> = [
+type Sizes = ReadonlyArray<readonly [size: string, vcpus: number]>;
+const SIZES: Sizes = [
   ["large", 2],
   ["xlarge", 4],
   ["2xlarge", 8],
@@ -9,12 +10,23 @@ const SIZES: ReadonlyArray<readonly [size: string, vcpus: number]> = [
   ["12xlarge", 48],
   ["16xlarge", 64],
 ];
+/** c5 has no 8xlarge or 16xlarge, but a 9xlarge and an 18xlarge. */
+const C5_SIZES: Sizes = [
+  ["large", 2],
+  ["xlarge", 4],
+  ["2xlarge", 8],
+  ["4xlarge", 16],
+  ["9xlarge", 36],
+  ["12xlarge", 48],
+  ["18xlarge", 72],
+];
 
 /** GiB per vCPU of each family: general purpose 4, compute optimized 2, memory optimized 8. */
-const FAMILIES: ReadonlyArray<readonly [families: readonly string[], gibPerVcpu: number]> = [
-  [["m5", "m6i", "m6a", "m6g", "m7i", "m7a", "m7g"], 4],
-  [["c5", "c6i", "c6a", "c6g", "c7i", "c7a", "c7g"], 2],
-  [["r5", "r6i", "r6a", "r6g", "r7i", "r7a", "r7g"], 8],
+const FAMILIES: ReadonlyArray<readonly [families: readonly string[], gibPerVcpu: number, sizes: Sizes]> = [
+  [["m5", "m6i", "m6a", "m6g", "m7i", "m7a", "m7g"], 4, SIZES],
+  [["c6i", "c6a", "c6g", "c7i", "c7a", "c7g"], 2, SIZES],
+  [["c5"], 2, C5_SIZES],
+  [["r5", "r6i", "r6a", "r6g", "r7i", "r7a", "r7g"], 8, SIZES],
 ];
 
 const BURSTABLE: ReadonlyArray<readonly [type: string, memoryGiB: number, vcpus: number]> = [
@@ -30,8 +42,8 @@ export interface InstanceTypeInfo {
 }
 
 const KNOWN = new Map<string, InstanceTypeInfo>([
-  ...FAMILIES.flatMap(([families, gibPerVcpu]) =>
-    families.flatMap((family) => SIZES.map(([size, vcpus]): [string, InstanceTypeInfo] => [`${family}.${size}`, { memoryBytes: BigInt(vcpus * gibPerVcpu) << 30n, vcpus }])),
+  ...FAMILIES.flatMap(([families, gibPerVcpu, sizes]) =>
+    families.flatMap((family) => sizes.map(([size, vcpus]): [string, InstanceTypeInfo] => [`${family}.${size}`, { memoryBytes: BigInt(vcpus * gibPerVcpu) << 30n, vcpus }])),
   ),
   ...BURSTABLE.map(([type, gib, vcpus]): [string, InstanceTypeInfo] => [type, { memoryBytes: BigInt(gib) << 30n, vcpus }]),
 ]);

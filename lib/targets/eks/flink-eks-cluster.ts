@@ -1,6 +1,7 @@
 import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
 import { EksAccessEntry } from "@cdktf/provider-aws/lib/eks-access-entry";
 import { EksAccessPolicyAssociation } from "@cdktf/provider-aws/lib/eks-access-policy-association";
+import { EksAddon } from "@cdktf/provider-aws/lib/eks-addon";
 import { EksCluster } from "@cdktf/provider-aws/lib/eks-cluster";
 import { EksNodeGroup } from "@cdktf/provider-aws/lib/eks-node-group";
 import { IamOpenidConnectProvider } from "@cdktf/provider-aws/lib/iam-openid-connect-provider";
@@ -195,6 +196,8 @@ export class FlinkEksCluster extends Construct implements IFlinkEksCluster {
   public readonly endpoint: string;
   public readonly certificateAuthorityData: string;
   public readonly oidcProvider: IamOpenidConnectProvider;
+  /** The VPC CNI add-on, with NetworkPolicy enforcement on. */
+  public readonly vpcCniAddon: EksAddon;
   public readonly oidcProviderArn: string;
   public readonly oidcIssuerUrl: string;
   /** The security group EKS creates for the control plane and managed nodes; admit Flink traffic to it. */
@@ -297,6 +300,15 @@ export class FlinkEksCluster extends Construct implements IFlinkEksCluster {
 
     // No thumbprint_list: optional in hashicorp/aws 5.100, and IAM no longer checks it for EKS issuers.
     this.oidcProvider = new IamOpenidConnectProvider(this, "oidc-provider", { url: this.oidcIssuerUrl, clientIdList: ["sts.amazonaws.com"], tags });
+    // The VPC CNI enforces Kubernetes NetworkPolicies only when asked to; the Flink targets rely on them.
+    this.vpcCniAddon = new EksAddon(this, "vpc-cni", {
+      clusterName: this.cluster.name,
+      addonName: "vpc-cni",
+      configurationValues: JSON.stringify({ enableNetworkPolicy: "true" }),
+      resolveConflictsOnCreate: "OVERWRITE",
+      resolveConflictsOnUpdate: "OVERWRITE",
+      tags,
+    });
     this.oidcProviderArn = this.oidcProvider.arn;
 
     this.nodeRole = new IamRole(this, "node-role", {

@@ -8,19 +8,19 @@ import { PodDisruptionBudgetV1 } from "@cdktf/provider-kubernetes/lib/pod-disrup
 import { ServiceAccountV1 } from "@cdktf/provider-kubernetes/lib/service-account-v1";
 import { ServiceV1 } from "@cdktf/provider-kubernetes/lib/service-v1";
 import { StatefulSetV1 } from "@cdktf/provider-kubernetes/lib/stateful-set-v1";
-import { Fn, TerraformLocal, TerraformOutput, Token } from "cdktf";
+import { Fn, TerraformLocal, Token } from "cdktf";
 import { Construct } from "constructs";
 import { escapeTerraformTemplate } from "../../private/terraform-text";
+import { FLINK_UID, addClusterOutputs, pluginCopyCommands, requiredPlugins, shellQuote } from "../flink-process";
 import { DeployableCluster } from "../target";
-import { KubernetesAccess, KubernetesMode, KubernetesResources, KubernetesScheduling, KubernetesTarget } from "./kubernetes-target";
+import { KubernetesAccess, KubernetesMode, KubernetesResources, KubernetesScheduling, KubernetesTarget, LOCAL_STATE_DIR } from "./kubernetes-target";
 
 export interface FlinkKubernetesDeploymentProps {
   readonly target: KubernetesTarget;
   readonly cluster: DeployableCluster;
 }
 
-/** The official image's flink user. */
-const FLINK_UID = "9999";
+const FLINK_USER = String(FLINK_UID);
 const CONF_DIR = "/opt/flink/conf";
 export const CONFIG_CHECKSUM_ANNOTATION = "cdktf-flink/config-sha256";
 
@@ -113,9 +113,10 @@ export class FlinkKubernetesDeployment extends Construct {
     });
 
     const tm = p.taskManagers;
-    const tmCommand = [`exec /opt/flink/bin/taskmanager.sh start-foreground`];
     const localDir = this.cluster.configuration.entries.get("state.backend.rocksdb.localdir") as string | undefined;
-    if (tm.localStateVolume && localDir) {
+    if (tm.localStateVolume) {
+      // A stable resource id (the pod's name) lets a restarted TaskManager find its working directory on the volume.
+      const tmCommand = ["exec /opt/flink/bin/taskmanager.sh start-foreground -Dtaskmanager.resource-id=$POD_NAME"];
       // A headless Service gives the StatefulSet's pods their stable identity.
       new ServiceV1(this, "TaskManagerService", {
         metadata: this.metadata(`${name}-taskmanager`, "taskmanager"),
@@ -128,7 +129,7 @@ export class FlinkKubernetesDeployment extends Construct {
           replicas: String(tm.replicas),
           podManagementPolicy: "Parallel",
           selector: { matchLabels: this.selector("taskmanager") },
-          template: { metadata: this.podMetadata("taskmanager"), spec: this.podSpec("taskmanager", tmCommand, tm.resources, tm.scheduling, { name: "local-state", path: localDir }) },
+          template: { metadata: this.podMetadata("taskmanager"), spec: this.podSpec("taskmanager", tmCommand, tm.resources, tm.scheduling, { name: "local-state", path: LOCAL_STATE_DIR }) },
           volumeClaimTemplate: [
             {
               metadata: { name: "local-state" },
@@ -139,6 +140,7 @@ export class FlinkKubernetesDeployment extends Construct {
         waitForRollout: false,
       });
     } else {
+      const tmCommand = ["exec /opt/flink/bin/taskmanager.sh start-foreground"];
       this.taskManagers = new DeploymentV1(this, "TaskManagers", {
         metadata: this.metadata(`${name}-taskmanager`, "taskmanager"),
         spec: {
@@ -167,15 +169,12 @@ export class FlinkKubernetesDeployment extends Construct {
     }
 
     const rest = `${name}-rest.${p.namespace.name}.svc:${ports.rest}`;
-    const outputs: Record<string, string> = {
+    addClusterOutputs(this, this.cluster, {
       jobManagerAddress: this.target.jobManagerAddress(this.cluster),
+      rest,
       restUrl: p.ingress ? `${p.ingress.tlsSecretName ? "https" : "http"}://${p.ingress.host}` : `http://${rest}`,
-      ...(mode.kind === "session" ? { submitJob: `flink run -m ${rest} <job.jar>`, listJobs: `flink list -m ${rest}` } : {}),
-      ...Object.assign({}, ...this.cluster.contributions.map((c) => c.outputs ?? {})),
-    };
-    for (const key of Object.keys(outputs).sort()) {
-      new TerraformOutput(this, key, { value: outputs[key], description: `Flink cluster ${name}: ${key}` });
-    }
+      session: mode.kind === "session",
+    });
   }
 
   private labels(component?: Role): Record<string, string> {
@@ -211,7 +210,7 @@ export class FlinkKubernetesDeployment extends Construct {
   private jobManagerCommand(mode: KubernetesMode): string[] {
     if (mode.kind === "session") return ["exec /opt/flink/bin/jobmanager.sh start-foreground"];
     const job = mode.job!;
-    const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+    const quote = shellQuote;
     const options = [
       `--job-classname ${quote(job.entryClass)}`,
       ...(job.fromSavepoint ? [`--fromSavepoint ${quote(job.fromSavepoint)}`] : []),
@@ -223,15 +222,16 @@ export class FlinkKubernetesDeployment extends Construct {
   private podSpec(role: Role, start: string[], resources: KubernetesResources | undefined, scheduling: KubernetesScheduling | undefined, localState?: { name: string; path: string }): DeploymentV1SpecTemplateSpec {
     const p = this.target.props;
     const ports = this.cluster.ports;
-    const plugins = [...new Set(this.cluster.contributions.flatMap((c) => c.plugins ?? []))].sort();
+    const plugins = requiredPlugins(this.cluster);
     const containerPorts =
       role === "jobmanager"
         ? [{ name: "rpc", containerPort: Number(ports.jobManagerRpc) }, { name: "blob", containerPort: Number(ports.blobServer) }, { name: "rest", containerPort: Number(ports.rest) }]
         : [{ name: "rpc", containerPort: Number(ports.taskManagerRpc) }, { name: "data", containerPort: Number(ports.taskManagerData) }];
+    containerPorts.push({ name: "metrics-query", containerPort: Number(ports.metricQueryService) });
     ports.metrics.forEach((port, i) => containerPorts.push({ name: i === 0 ? "metrics" : `metrics-${i}`, containerPort: Number(port) }));
 
     // The image's entry point rewrites config.yaml; starting Flink's script directly keeps ours byte for byte.
-    const script = [...plugins.map((plugin) => `cp /opt/flink/opt/${plugin}-*.jar /opt/flink/plugins/${plugin}/`), ...start].join(" && ");
+    const script = [...pluginCopyCommands("/opt/flink", plugins), ...start].join(" && ");
     const memory = this.memoryLimit(role, resources);
     const cpuRequest = String(resources?.cpuRequest ?? (role === "taskmanager" ? this.slots() : 1));
     const cpuLimit = String(resources?.cpuLimit ?? cpuRequest);
@@ -244,7 +244,7 @@ export class FlinkKubernetesDeployment extends Construct {
     return {
       serviceAccountName: this.serviceAccount.metadata.name,
       automountServiceAccountToken: false,
-      securityContext: { runAsNonRoot: true, runAsUser: FLINK_UID, runAsGroup: FLINK_UID, fsGroup: FLINK_UID, seccompProfile: { type: "RuntimeDefault" } },
+      securityContext: { runAsNonRoot: true, runAsUser: FLINK_USER, runAsGroup: FLINK_USER, fsGroup: FLINK_USER, seccompProfile: { type: "RuntimeDefault" } },
       imagePullSecrets: p.imagePullSecrets?.map((name) => ({ name })),
       nodeSelector: scheduling?.nodeSelector ? { ...scheduling.nodeSelector } : undefined,
       toleration: scheduling?.tolerations?.map((t) => ({ ...t })),
@@ -257,14 +257,14 @@ export class FlinkKubernetesDeployment extends Construct {
           imagePullPolicy: p.imagePullPolicy ?? "IfNotPresent",
           command: ["/bin/bash", "-c", script],
           port: containerPorts,
-          env: [{ name: "FLINK_CONF_DIR", value: CONF_DIR }],
+          env: [{ name: "FLINK_CONF_DIR", value: CONF_DIR }, { name: "POD_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } }],
           resources: { requests: { cpu: cpuRequest, ...(memory && { memory }) }, limits: { cpu: cpuLimit, ...(memory && { memory }) } },
           livenessProbe: { tcpSocket: [{ port: "rpc" }], initialDelaySeconds: 30, periodSeconds: 60 },
           readinessProbe:
             role === "jobmanager"
               ? { httpGet: { path: "/config", port: "rest" }, initialDelaySeconds: 10, periodSeconds: 10 }
               : { tcpSocket: [{ port: "rpc" }], initialDelaySeconds: 10, periodSeconds: 10 },
-          securityContext: { runAsNonRoot: true, runAsUser: FLINK_UID, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } },
+          securityContext: { runAsNonRoot: true, runAsUser: FLINK_USER, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } },
           volumeMount: [
             { name: "config", mountPath: CONF_DIR, readOnly: true },
             ...scratch.map((v) => ({ name: v.name, mountPath: v.path })),
@@ -325,7 +325,7 @@ export class FlinkKubernetesDeployment extends Construct {
         ...(rest.length ? [{ from: rest, ports: tcp(ports.rest) }] : []),
       ],
       taskmanager: [
-        { from: fromRole("jobmanager"), ports: tcp(ports.taskManagerRpc) },
+        { from: fromRole("jobmanager"), ports: tcp(ports.taskManagerRpc, ports.metricQueryService) },
         { from: fromRole("taskmanager"), ports: tcp(ports.taskManagerData) },
       ],
     };

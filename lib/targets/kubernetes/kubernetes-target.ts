@@ -6,6 +6,8 @@ import { DeployableCluster, IFlinkTarget } from "../target";
 import { FlinkKubernetesDeployment } from "./kubernetes-deployment";
 import { IKubernetesIdentity } from "./identity";
 import { checkDnsLabel, checkDnsSubdomain, checkLabelKey, checkLabelValue } from "./kubernetes-names";
+import { isIpv4Cidr } from "../../private/validate";
+import { checkFlinkImage } from "../flink-process";
 
 /** Session mode (jobs are submitted to a running cluster) or application mode (one job, in the image). */
 export class KubernetesMode {
@@ -33,7 +35,10 @@ export interface ApplicationJob {
   readonly entryClass: string;
   /** Program arguments. @default - none */
   readonly args?: readonly string[];
-  /** Restore from this savepoint on start. @default - the latest checkpoint, or a fresh start */
+  /**
+   * Restore from this savepoint (a URI) on start. Without HA, every JobManager restart starts the job
+   * from here again, not from the latest checkpoint. @default - empty state
+   */
   readonly fromSavepoint?: string;
   /** Skip state that cannot be mapped to the new program. @default false */
   readonly allowNonRestoredState?: boolean;
@@ -87,8 +92,9 @@ export interface KubernetesTargetProps {
     readonly resources?: KubernetesResources;
     readonly scheduling?: KubernetesScheduling;
     /**
-     * RocksDB's local state (and local recovery) on a persistent volume per TaskManager: the
-     * TaskManagers become a StatefulSet with a volume claim template. @default - an emptyDir
+     * A persistent volume per TaskManager at /var/lib/flink for Flink's working directory, RocksDB's
+     * local state and local recovery: the TaskManagers become a StatefulSet whose pods keep their
+     * resource id and volume across restarts. @default - an emptyDir
      */
     readonly localStateVolume?: { readonly size: string; readonly storageClassName?: string };
   };
@@ -102,7 +108,7 @@ export interface KubernetesTargetProps {
    * @default - no AWS identity
    */
   readonly awsIdentity?: IKubernetesIdentity;
-  /** Who may reach the REST API and web UI. @default - nobody outside the cluster's pods */
+  /** Who may reach the REST API and web UI (an Ingress needs its controller here). @default - nobody */
   readonly restAccess?: KubernetesAccess;
   /** Who may scrape the metrics reporters' ports. @default - nobody */
   readonly metricsAccess?: KubernetesAccess;
@@ -110,6 +116,8 @@ export interface KubernetesTargetProps {
   readonly ingress?: { readonly host: string; readonly className?: string; readonly tlsSecretName?: string; readonly annotations?: Readonly<Record<string, string>> };
 }
 
+/** Where a TaskManager's persistent volume is mounted. */
+export const LOCAL_STATE_DIR = "/var/lib/flink";
 const QUANTITY = /^(\d+(\.\d+)?)(m|k|M|G|T|Ki|Mi|Gi|Ti)?$/;
 
 /** A Kubernetes quantity in bytes (memory) or millicores (cpu); undefined when malformed. */
@@ -137,7 +145,14 @@ export class KubernetesTarget implements IFlinkTarget {
   }
 
   public contribute(cluster: ClusterInfo): ClusterContribution {
-    return { property: "target", config: { "jobmanager.rpc.address": this.jobManagerAddress(cluster) } };
+    const localRecovery: Record<string, string | boolean> = this.props.taskManagers.localStateVolume
+      ? {
+          "process.taskmanager.working-dir": `${LOCAL_STATE_DIR}/working-dir`,
+          "execution.checkpointing.local-backup.enabled": true,
+          "execution.state-recovery.from-local": true,
+        }
+      : {};
+    return { property: "target", config: { "jobmanager.rpc.address": this.jobManagerAddress(cluster), ...localRecovery } };
   }
 
   public deploy(cluster: DeployableCluster): void {
@@ -150,9 +165,7 @@ export class KubernetesTarget implements IFlinkTarget {
     const problems = new Problems();
     const known = (v: unknown) => v !== undefined && !Token.isUnresolved(v);
     checkDnsLabel("target.namespace.name", p.namespace.name, problems);
-    if (known(p.image) && !/^[a-z0-9][a-z0-9._\/:-]*(@sha256:[0-9a-f]{64})?$/.test(p.image)) {
-      problems.error("target.image", p.image, "must be a container image reference such as flink:2.2.0-java17", "give the image by name and tag, ideally pinned by digest.");
-    }
+    checkFlinkImage(cluster, "target.image", p.image, problems);
     (p.imagePullSecrets ?? []).forEach((name, i) => checkDnsSubdomain(`target.imagePullSecrets[${i}]`, name, problems));
     for (const [key, value] of Object.entries(p.labels ?? {})) {
       checkLabelKey(`target.labels[${JSON.stringify(key)}]`, key, problems);
@@ -162,6 +175,10 @@ export class KubernetesTarget implements IFlinkTarget {
     if (mode.kind === "application" && !(mode.job && /^[A-Za-z_$][\w$]*(\.[A-Za-z_$][\w$]*)*$/.test(mode.job.entryClass ?? ""))) {
       problems.error("target.mode", mode.job?.entryClass, "application mode needs a job: the fully qualified main class of the jar in /opt/flink/usrlib", 'use KubernetesMode.application({ entryClass: "com.example.Job" }) or KubernetesMode.session().');
     }
+    const savepoint = mode.job?.fromSavepoint;
+    if (known(savepoint) && !/^[a-z][a-z0-9+.-]*:\/\/\S+$/.test(savepoint!)) {
+      problems.error("target.mode.fromSavepoint", savepoint, "must be the savepoint's URI, e.g. s3://bucket/savepoints/savepoint-1a2b3c", "give the full URI Flink reported for the savepoint.");
+    }
     if (!(Number.isInteger(p.taskManagers.replicas) && p.taskManagers.replicas >= 1)) {
       problems.error("target.taskManagers.replicas", p.taskManagers.replicas, "must be a whole number >= 1", "run at least one TaskManager.");
     }
@@ -169,19 +186,48 @@ export class KubernetesTarget implements IFlinkTarget {
     if (volume && !(QUANTITY.test(volume.size) && (quantityValue(volume.size, "memory") ?? 0) > 0)) {
       problems.error("target.taskManagers.localStateVolume.size", volume.size, "must be a Kubernetes storage quantity such as 100Gi", "give the volume's size.");
     }
-    if (volume && typeof cluster.configuration.entries.get("state.backend.rocksdb.localdir") !== "string") {
-      problems.error("target.taskManagers.localStateVolume", volume, "needs stateBackend.rocksdb.localDir, the path the volume is mounted at", 'set StateBackend.rocksdb({ localDir: "/var/lib/flink/rocksdb" }).');
+    const localDir = cluster.configuration.entries.get("state.backend.rocksdb.localdir");
+    if (volume && typeof localDir === "string" && !localDir.startsWith(`${LOCAL_STATE_DIR}/`)) {
+      problems.error("stateBackend.rocksdb.localDir", localDir, `is not on the TaskManagers' persistent volume, which is mounted at ${LOCAL_STATE_DIR}`, `leave localDir unset (RocksDB then uses the working directory on the volume) or put it under ${LOCAL_STATE_DIR}/.`);
+    }
+    if (p.ingress && !(p.restAccess?.namespaceLabels?.length || p.restAccess?.podLabels?.length || p.restAccess?.cidrs?.length)) {
+      problems.error("target.ingress", p.ingress.host, "cannot reach the REST API: the NetworkPolicy admits no one to it", 'add the ingress controller to restAccess, e.g. { namespaceLabels: [{ "kubernetes.io/metadata.name": "ingress-nginx" }] }.');
+    }
+    for (const [name, access] of [["restAccess", p.restAccess], ["metricsAccess", p.metricsAccess]] as const) {
+      (access?.cidrs ?? []).forEach((cidr, i) => {
+        if (known(cidr) && !isIpv4Cidr(cidr)) problems.error(`target.${name}.cidrs[${i}]`, cidr, "must be an IPv4 CIDR block such as 10.0.0.0/16", "fix the CIDR block.");
+      });
+    }
+    for (const [role, scheduling] of [["jobManager", p.jobManager?.scheduling], ["taskManagers", p.taskManagers.scheduling]] as const) {
+      for (const [key, value] of Object.entries(scheduling?.nodeSelector ?? {})) {
+        checkLabelKey(`target.${role}.scheduling.nodeSelector`, key, problems);
+        checkLabelValue(`target.${role}.scheduling.nodeSelector[${JSON.stringify(key)}]`, value, problems);
+      }
+      (scheduling?.tolerations ?? []).forEach((t, i) => {
+        if (t.operator === "Exists" && t.value !== undefined) problems.error(`target.${role}.scheduling.tolerations[${i}].value`, t.value, "must be empty when operator is Exists", "remove the value, or use operator Equal.");
+        if (t.key === undefined && t.operator !== "Exists") problems.error(`target.${role}.scheduling.tolerations[${i}].key`, t.key, "may only be empty with operator Exists", "give the taint's key.");
+      });
     }
     if (p.ingress && known(p.ingress.host) && !/^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/.test(p.ingress.host)) {
       problems.error("target.ingress.host", p.ingress.host, "must be a DNS name such as flink.example.com", "give the host the web UI is served at.");
     }
     this.validateResources("jobManager", p.jobManager?.resources, cluster.memory.jobManager?.totalProcess, 1, problems);
+    for (const [role, resources, memory] of [["jobManager", p.jobManager?.resources, cluster.memory.jobManager], ["taskManagers", p.taskManagers.resources, cluster.memory.taskManager]] as const) {
+      if (memory === undefined && resources?.memory === undefined) {
+        problems.error(`target.${role}.resources.memory`, undefined, "must be set when Flink's memory size is a token: the container's limit cannot be derived at synth time", "set the memory limit to at least Flink's process size.");
+      }
+    }
     const slots = cluster.configuration.entries.get("taskmanager.numberOfTaskSlots");
     this.validateResources("taskManagers", p.taskManagers.resources, cluster.memory.taskManager?.totalProcess, typeof slots === "number" ? slots : 1, problems);
     for (const [name, port] of Object.entries({ "jobManager.blobServerPort": cluster.ports.blobServer, "taskManager.rpcPort": cluster.ports.taskManagerRpc, ...Object.fromEntries(cluster.ports.metrics.map((m, i) => [`metricReporters[${i}].port`, m])) })) {
       if (typeof port !== "number") problems.error(name, port, "must be a single port on Kubernetes (a container port cannot be a range)", "give one port number.");
     }
     problems.throwIfErrors(`FlinkCluster "${cluster.node.path}":`);
+    if (mode.kind === "application") {
+      Annotations.of(cluster).addWarning(
+        "[flink:application-without-ha] application mode without high availability: when the JobManager restarts, the job starts again from fromSavepoint or empty state, not from its latest checkpoint.",
+      );
+    }
     if (!p.awsIdentity && cluster.contributions.some((c) => (c.iamStatements ?? []).length > 0)) {
       Annotations.of(cluster).addWarning(
         "[flink:grants-without-identity] the cluster's features grant IAM access (stateStorage), but the Kubernetes target has no awsIdentity to carry it: the pods get no AWS permissions. Set awsIdentity (IRSA on EKS), or give the pods credentials another way.",
