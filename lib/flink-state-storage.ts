@@ -12,6 +12,7 @@ import { Annotations, Token } from "cdktf";
 import { Construct } from "constructs";
 import { ClusterContribution, ClusterInfo, IClusterFeature, IamStatement } from "./cluster-feature";
 import { Problems } from "./config/problems";
+import { isKmsKeyArn } from "./private/validate";
 import { bucketPrefixFromPath, checkBucketName, checkBucketPrefix, warnDottedBucketName } from "./private/bucket-name";
 
 /** Where one cluster keeps its state. */
@@ -584,7 +585,7 @@ function checkRootPrefix(problems: Problems, prefix: string): void {
 }
 
 function checkKmsKeyArn(problems: Problems, property: string, arn: string): void {
-  if (!isToken(arn) && !/^arn:aws(-[a-z]+)*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/.test(arn)) {
+  if (!isToken(arn) && !isKmsKeyArn(arn)) {
     problems.error(property, arn, "must be the ARN of a KMS key", "give arn:aws:kms:<region>:<account>:key/<key-id>; an alias or a bare key id cannot scope the IAM grants.");
   }
 }

@@ -73,6 +73,7 @@ describe("the ec2-standalone example", () => {
     const egress = all(tf, "aws_vpc_security_group_egress_rule");
     expect(egress.filter((r) => r.cidr_ipv4 === "0.0.0.0/0").map((r) => [r.from_port, r.to_port])).toEqual([[443, 443], [443, 443]]);
     expect(all(tf, "aws_security_group").every((g) => g.ingress === undefined && g.egress === undefined)).toBe(true);
+    expect([...all(tf, "aws_vpc_security_group_ingress_rule"), ...egress].every((r) => r.tags["flink:cluster"] === "sessions")).toBe(true);
   });
 
   test("nodes require IMDSv2, encrypt their volumes and carry the cluster's tags", () => {

@@ -9,3 +9,8 @@ export function parseIpv4Cidr(cidr: string): { readonly octets: readonly number[
 export function isIpv4Cidr(cidr: string): boolean {
   return parseIpv4Cidr(cidr) !== undefined;
 }
+
+/** The ARN of a KMS key (not an alias or a bare key id), in any partition. */
+export function isKmsKeyArn(arn: string): boolean {
+  return /^arn:aws(-[a-z]+)*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/.test(arn);
+}

@@ -52,6 +52,7 @@ export class FlinkEc2Deployment extends Construct {
   public readonly taskManagerLaunchTemplate: LaunchTemplate;
   public readonly taskManagers: AutoscalingGroup;
   public readonly logGroup: CloudwatchLogGroup;
+  private readonly ruleTags: Readonly<Record<string, string>>;
   /** The user data of each role, as the instances receive it. */
   public readonly userData: Readonly<Record<FlinkRole, string>>;
 
@@ -62,6 +63,7 @@ export class FlinkEc2Deployment extends Construct {
     const name = cluster.clusterName;
     const partition = p.partition ?? "aws";
     const tags = (suffix: string) => ({ Name: `${name}-${suffix}`, ...cluster.tags });
+    this.ruleTags = tags("rule");
 
     // Security groups: no inline rules, so each rule below is one resource that can be reviewed.
     this.jobManagerSecurityGroup = new SecurityGroup(this, "JobManagerSecurityGroup", {
@@ -198,12 +200,12 @@ export class FlinkEc2Deployment extends Construct {
     ];
     for (const [id, description, from, to, port] of flows) {
       const [fromPort, toPort] = portRange(port);
-      new VpcSecurityGroupIngressRule(this, `${id}Ingress`, { securityGroupId: to.id, referencedSecurityGroupId: from.id, ipProtocol: "tcp", fromPort, toPort, description });
-      new VpcSecurityGroupEgressRule(this, `${id}Egress`, { securityGroupId: from.id, referencedSecurityGroupId: to.id, ipProtocol: "tcp", fromPort, toPort, description });
+      new VpcSecurityGroupIngressRule(this, `${id}Ingress`, { securityGroupId: to.id, referencedSecurityGroupId: from.id, ipProtocol: "tcp", fromPort, toPort, description, tags: this.ruleTags });
+      new VpcSecurityGroupEgressRule(this, `${id}Egress`, { securityGroupId: from.id, referencedSecurityGroupId: to.id, ipProtocol: "tcp", fromPort, toPort, description, tags: this.ruleTags });
     }
     // Downloads, container images, S3, SSM and CloudWatch all speak https; nothing else leaves the nodes.
     for (const [id, group] of [["JobManager", jm], ["TaskManager", tm]] as const) {
-      new VpcSecurityGroupEgressRule(this, `${id}HttpsEgress`, { securityGroupId: group.id, cidrIpv4: "0.0.0.0/0", ipProtocol: "tcp", fromPort: 443, toPort: 443, description: "https: S3, SSM, CloudWatch, downloads" });
+      new VpcSecurityGroupEgressRule(this, `${id}HttpsEgress`, { securityGroupId: group.id, cidrIpv4: "0.0.0.0/0", ipProtocol: "tcp", fromPort: 443, toPort: 443, description: "https: S3, SSM, CloudWatch, downloads", tags: this.ruleTags });
     }
   }
 
@@ -212,10 +214,10 @@ export class FlinkEc2Deployment extends Construct {
     for (const group of groups) {
       const role = group === this.jobManagerSecurityGroup ? "Jm" : "Tm";
       (access?.cidrs ?? []).forEach((cidr, i) => {
-        new VpcSecurityGroupIngressRule(this, `${id}${role}Cidr${i}`, { securityGroupId: group.id, cidrIpv4: cidr, ipProtocol: "tcp", fromPort, toPort, description });
+        new VpcSecurityGroupIngressRule(this, `${id}${role}Cidr${i}`, { securityGroupId: group.id, cidrIpv4: cidr, ipProtocol: "tcp", fromPort, toPort, description, tags: this.ruleTags });
       });
       (access?.securityGroupIds ?? []).forEach((source, i) => {
-        new VpcSecurityGroupIngressRule(this, `${id}${role}Group${i}`, { securityGroupId: group.id, referencedSecurityGroupId: source, ipProtocol: "tcp", fromPort, toPort, description });
+        new VpcSecurityGroupIngressRule(this, `${id}${role}Group${i}`, { securityGroupId: group.id, referencedSecurityGroupId: source, ipProtocol: "tcp", fromPort, toPort, description, tags: this.ruleTags });
       });
     }
   }

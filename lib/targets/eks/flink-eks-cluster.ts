@@ -13,7 +13,7 @@ import { LaunchTemplate } from "@cdktf/provider-aws/lib/launch-template";
 import { Annotations, Token } from "cdktf";
 import { Construct, IConstruct } from "constructs";
 import { Problems } from "../../config/problems";
-import { isIpv4Cidr } from "../../private/validate";
+import { isIpv4Cidr, isKmsKeyArn } from "../../private/validate";
 import { iamPolicyDocument } from "../../private/iam";
 import { checkDnsLabel, checkLabelKey, checkLabelValue } from "../kubernetes/kubernetes-names";
 import { IAM_ROLE_PREFIX_MAX, LAUNCH_TEMPLATE_PREFIX_MAX, namePrefix } from "./name-prefix";
@@ -500,7 +500,7 @@ function checkEndpointAccess(access: FlinkEksEndpointAccess | undefined, problem
 
 function checkSecretsKey(keyArn: string | undefined, problems: Problems): void {
   if (keyArn === undefined || Token.isUnresolved(keyArn)) return;
-  if (!/^arn:[\w-]+:kms:[a-z0-9-]+:\d{12}:key\/[\w-]+$/.test(keyArn)) {
+  if (!isKmsKeyArn(keyArn)) {
     problems.error(
       "secretsKmsKeyArn",
       keyArn,
