@@ -8,7 +8,8 @@
  *
  * Plans every stack under <out>/stacks/ (or the named ones); skips, saying why, stacks that need a
  * provider other than aws (there is no offline copy of, e.g., kubernetes). The mirror is the folder that
- * holds registry.terraform.io/hashicorp/aws: $FLINK_TF_PROVIDER_MIRROR, else /opt/tf-plugins.
+ * holds registry.terraform.io/hashicorp/aws: $FLINK_TF_PROVIDER_MIRROR, else the first of Terraform's
+ * own implied local mirror folders, or a folder directly under /opt, that holds it.
  * Exit codes: 0 all planned, 1 a plan failed (terraform's output is printed), 2 usage, 3 no terraform
  * or no mirror (with internet access, run `npx cdktf plan <stack>` instead).
  */
@@ -20,7 +21,20 @@ const path = require("path");
 
 const AWS = "registry.terraform.io/hashicorp/aws";
 const OVERRIDE = "zz_offline_override.tf.json";
-const DEFAULT_MIRROR = "/opt/tf-plugins";
+
+/** Terraform's implied local mirror folders (its CLI documentation), then folders directly under /opt. */
+function candidateMirrors() {
+  const home = os.homedir();
+  const dataHome = process.env.XDG_DATA_HOME || path.join(home, ".local", "share");
+  const implied = [path.join(home, ".terraform.d", "plugins"), path.join(dataHome, "terraform", "plugins"), "/usr/local/share/terraform/plugins", "/usr/share/terraform/plugins"];
+  let underOpt = [];
+  try {
+    underOpt = fs.readdirSync("/opt").sort().map((name) => path.join("/opt", name));
+  } catch {
+    // no /opt: nothing to add
+  }
+  return [...implied, ...underOpt];
+}
 const terraformBin = process.env.TERRAFORM_BINARY_NAME || "terraform";
 
 const hasAws = (mirror) => fs.existsSync(path.join(mirror, AWS));
@@ -36,7 +50,8 @@ function availability() {
     const mirror = path.resolve(configured);
     return hasAws(mirror) ? { ok: true, mirror } : { ok: false, reason: `FLINK_TF_PROVIDER_MIRROR=${configured} holds no ${AWS}/` };
   }
-  if (hasAws(DEFAULT_MIRROR)) return { ok: true, mirror: DEFAULT_MIRROR };
+  const found = candidateMirrors().find(hasAws);
+  if (found) return { ok: true, mirror: found };
   return { ok: false, reason: `no provider mirror: set FLINK_TF_PROVIDER_MIRROR to the folder holding ${AWS}/ (or, with internet access, run \`npx cdktf plan <stack>\`)` };
 }
 
