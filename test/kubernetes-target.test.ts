@@ -196,6 +196,13 @@ describe("session mode", () => {
   });
 });
 
+test("an existing namespace is used by name, not created", () => {
+  const { tf } = synthCluster({ target: { namespace: { name: "data-platform", create: false } } });
+  expect(all(tf, "kubernetes_namespace_v1")).toEqual([]);
+  expect(named(tf, "kubernetes_deployment_v1", "orders-jobmanager").metadata.namespace).toBe("data-platform");
+  expect(named(tf, "kubernetes_config_map_v1", "orders-config").metadata.namespace).toBe("data-platform");
+});
+
 describe("bad input", () => {
   test.each<[string, Parameters<typeof synthCluster>[0], RegExp]>([
     ["a namespace Kubernetes would reject", { target: { namespace: { name: "Flink_Apps" } } }, /target\.namespace\.name must be a DNS-1123 label/],
