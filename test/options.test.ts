@@ -202,6 +202,15 @@ describe("typed settings become Flink keys", () => {
     expect(e["execution.checkpointing.interval"]).toBe(TOKEN);
   });
 
+  test("tokens in fixed-value and number settings are written, not dropped", () => {
+    const e = entries({
+      checkpointing: { interval: "1 min", directory: "s3://b/c", mode: TOKEN as "EXACTLY_ONCE" },
+      stateBackend: StateBackend.rocksdb({ bloomFilter: { bitsPerKey: TOKEN as unknown as number } }),
+    });
+    expect(e["execution.checkpointing.mode"]).toBe(TOKEN);
+    expect(e["state.backend.rocksdb.bloom-filter.bits-per-key"]).toBe(TOKEN);
+  });
+
   test("a token memory size skips the derivation with a warning instead of failing", () => {
     const result = build({ taskManager: { memory: { process: TOKEN } } });
     expect(result.errors).toEqual([]);

@@ -105,6 +105,19 @@ class KeyWriter {
     return value;
   }
 
+  public number(key: string, property: string, value: number | undefined, options: { min: number; max?: number }): void {
+    if (value !== undefined && this.read.number(property, value, options) !== undefined) this.set(key, property, value);
+  }
+
+  /** One of Flink's fixed values (an enum or a fixed string set), written as given. */
+  public oneOf<T extends string>(key: string, property: string, value: T | undefined, allowed: readonly T[]): void {
+    if (value !== undefined && this.read.oneOf(property, value, allowed) !== undefined) this.set(key, property, value);
+  }
+
+  public uri(key: string, property: string, value: string | undefined): void {
+    if (value !== undefined && this.read.uri(property, value) !== undefined) this.set(key, property, value);
+  }
+
   public flag(key: string, property: string, value: boolean | undefined): void {
     this.set(key, property, value);
   }
@@ -284,9 +297,7 @@ function writeNetwork(w: KeyWriter, settings: FlinkSettings): void {
     w.integer("taskmanager.network.memory.buffer-debloat.samples", `${dp}.samples`, d.samples, { min: 1 });
     w.integer("taskmanager.network.memory.buffer-debloat.threshold-percentages", `${dp}.thresholdPercentages`, d.thresholdPercentages, { min: 0, max: 100 });
   }
-  if (n.compressionCodec !== undefined) {
-    w.set("taskmanager.network.compression.codec", `${p}.compressionCodec`, known(w.read.oneOf(`${p}.compressionCodec`, n.compressionCodec, ["LZ4", "LZO", "ZSTD"])) ?? undefined);
-  }
+  w.oneOf("taskmanager.network.compression.codec", `${p}.compressionCodec`, n.compressionCodec, ["LZ4", "LZO", "ZSTD"]);
   w.durationAsInteger("taskmanager.network.netty.client.connectTimeoutSec", `${p}.nettyClientConnectTimeout`, n.nettyClientConnectTimeout, 1000);
   w.durationAsInteger("taskmanager.network.netty.client.tcp.keepIdleSec", `${p}.nettyClientTcpKeepIdle`, n.nettyClientTcpKeepIdle, 1000);
   w.durationAsInteger("taskmanager.network.netty.client.tcp.keepIntervalSec", `${p}.nettyClientTcpKeepInterval`, n.nettyClientTcpKeepInterval, 1000);
@@ -306,22 +317,21 @@ function writeCheckpointing(w: KeyWriter, settings: FlinkSettings): void {
   const p = "checkpointing";
   const min = { minMs: MINIMAL_CHECKPOINT_TIME_MS };
   w.duration("execution.checkpointing.interval", `${p}.interval`, c.interval, min);
-  if (c.mode !== undefined) w.set("execution.checkpointing.mode", `${p}.mode`, known(w.read.oneOf(`${p}.mode`, c.mode, ["EXACTLY_ONCE", "AT_LEAST_ONCE"])) ?? undefined);
+  w.oneOf("execution.checkpointing.mode", `${p}.mode`, c.mode, ["EXACTLY_ONCE", "AT_LEAST_ONCE"]);
   w.duration("execution.checkpointing.timeout", `${p}.timeout`, c.timeout, min);
   w.integer("execution.checkpointing.max-concurrent-checkpoints", `${p}.maxConcurrent`, c.maxConcurrent, { min: 1 });
   w.duration("execution.checkpointing.min-pause", `${p}.minPause`, c.minPause);
   w.integer("execution.checkpointing.tolerable-failed-checkpoints", `${p}.tolerableFailedCheckpoints`, c.tolerableFailedCheckpoints, { min: 0 });
-  if (c.externalizedRetention !== undefined) {
-    const retention = w.read.oneOf(`${p}.externalizedRetention`, c.externalizedRetention, ["RETAIN_ON_CANCELLATION", "DELETE_ON_CANCELLATION", "NO_EXTERNALIZED_CHECKPOINTS"]);
-    w.set("execution.checkpointing.externalized-checkpoint-retention", `${p}.externalizedRetention`, retention === UNRESOLVED ? c.externalizedRetention : retention);
-  }
+  w.oneOf("execution.checkpointing.externalized-checkpoint-retention", `${p}.externalizedRetention`, c.externalizedRetention, [
+    "RETAIN_ON_CANCELLATION",
+    "DELETE_ON_CANCELLATION",
+    "NO_EXTERNALIZED_CHECKPOINTS",
+  ]);
   w.integer("execution.checkpointing.num-retained", `${p}.retained`, c.retained, { min: 1 });
   w.flag("execution.checkpointing.incremental", `${p}.incremental`, c.incremental);
   w.flag("execution.checkpointing.unaligned.enabled", `${p}.unaligned`, c.unaligned);
-  for (const [key, field] of [["execution.checkpointing.dir", "directory"], ["execution.checkpointing.savepoint-dir", "savepointDirectory"]] as const) {
-    const value = c[field];
-    if (value !== undefined && w.read.uri(`${p}.${field}`, value) !== undefined) w.set(key, `${p}.${field}`, value);
-  }
+  w.uri("execution.checkpointing.dir", `${p}.directory`, c.directory);
+  w.uri("execution.checkpointing.savepoint-dir", `${p}.savepointDirectory`, c.savepointDirectory);
   if (c.unaligned && c.mode === "AT_LEAST_ONCE") {
     w.read.problems.error(`${p}.unaligned`, true, "requires checkpointing.mode EXACTLY_ONCE (Flink only aligns, or unaligns, exactly-once checkpoints)", "remove unaligned or use mode \"EXACTLY_ONCE\".");
   }
@@ -339,11 +349,8 @@ function writeStateBackend(w: KeyWriter, backend: StateBackend | undefined, sett
   }
   const r = backend.rocksdb;
   const rp = `${p}.rocksdb`;
-  if (r.localDir !== undefined && w.read.uri(`${rp}.localDir`, r.localDir) !== undefined) w.set("state.backend.rocksdb.localdir", `${rp}.localDir`, r.localDir);
-  if (r.predefinedOptions !== undefined) {
-    const options = w.read.oneOf(`${rp}.predefinedOptions`, r.predefinedOptions, ["DEFAULT", "SPINNING_DISK_OPTIMIZED", "SPINNING_DISK_OPTIMIZED_HIGH_MEM", "FLASH_SSD_OPTIMIZED"]);
-    w.set("state.backend.rocksdb.predefined-options", `${rp}.predefinedOptions`, options === UNRESOLVED ? r.predefinedOptions : options);
-  }
+  w.uri("state.backend.rocksdb.localdir", `${rp}.localDir`, r.localDir);
+  w.oneOf("state.backend.rocksdb.predefined-options", `${rp}.predefinedOptions`, r.predefinedOptions, ["DEFAULT", "SPINNING_DISK_OPTIMIZED", "SPINNING_DISK_OPTIMIZED_HIGH_MEM", "FLASH_SSD_OPTIMIZED"]);
   w.size("state.backend.rocksdb.writebuffer.size", `${rp}.writeBufferSize`, r.writeBufferSize);
   w.integer("state.backend.rocksdb.writebuffer.count", `${rp}.writeBufferCount`, r.writeBufferCount, { min: 1 });
   w.size("state.backend.rocksdb.block.blocksize", `${rp}.blockSize`, r.blockSize);
@@ -352,9 +359,7 @@ function writeStateBackend(w: KeyWriter, backend: StateBackend | undefined, sett
     const bloom = r.bloomFilter;
     w.flag("state.backend.rocksdb.use-bloom-filter", `${rp}.bloomFilter`, bloom !== false);
     if (typeof bloom === "object") {
-      if (bloom.bitsPerKey !== undefined && known(w.read.number(`${rp}.bloomFilter.bitsPerKey`, bloom.bitsPerKey, { min: 1 })) !== undefined) {
-        w.set("state.backend.rocksdb.bloom-filter.bits-per-key", `${rp}.bloomFilter.bitsPerKey`, bloom.bitsPerKey);
-      }
+      w.number("state.backend.rocksdb.bloom-filter.bits-per-key", `${rp}.bloomFilter.bitsPerKey`, bloom.bitsPerKey, { min: 1 });
       w.flag("state.backend.rocksdb.bloom-filter.block-based-mode", `${rp}.bloomFilter.blockBased`, bloom.blockBased);
     }
   }
@@ -386,13 +391,9 @@ function writeRestartStrategy(w: KeyWriter, strategy: RestartStrategy | undefine
       if (initial > max) {
         w.read.problems.error(`${p}.maxBackoff`, o.maxBackoff ?? "1 min", `must not be below initialBackoff (${o.initialBackoff ?? "1 s"})`, "raise maxBackoff or lower initialBackoff.");
       }
-      if (o.backoffMultiplier !== undefined && known(w.read.number(`${p}.backoffMultiplier`, o.backoffMultiplier, { min: 1 })) !== undefined) {
-        w.set("restart-strategy.exponential-delay.backoff-multiplier", `${p}.backoffMultiplier`, o.backoffMultiplier);
-      }
+      w.number("restart-strategy.exponential-delay.backoff-multiplier", `${p}.backoffMultiplier`, o.backoffMultiplier, { min: 1 });
       w.duration("restart-strategy.exponential-delay.reset-backoff-threshold", `${p}.resetBackoffThreshold`, o.resetBackoffThreshold, { minMs: 1 });
-      if (o.jitterFactor !== undefined && known(w.read.number(`${p}.jitterFactor`, o.jitterFactor, { min: 0, max: 1 })) !== undefined) {
-        w.set("restart-strategy.exponential-delay.jitter-factor", `${p}.jitterFactor`, o.jitterFactor);
-      }
+      w.number("restart-strategy.exponential-delay.jitter-factor", `${p}.jitterFactor`, o.jitterFactor, { min: 0, max: 1 });
       w.integer("restart-strategy.exponential-delay.attempts-before-reset-backoff", `${p}.attemptsBeforeResetBackoff`, o.attemptsBeforeResetBackoff, { min: 1 });
       break;
     }
