@@ -34,6 +34,8 @@ export interface FlinkConfiguration {
   readonly taskManagerMemory?: TaskManagerMemory;
   readonly jobManagerMemory?: JobManagerMemory;
   readonly jobManagerDirectMemoryLimit: boolean;
+  /** Slots per TaskManager; undefined where they are a token. */
+  readonly taskSlots?: number;
   readonly ports: FlinkPorts;
 }
 
@@ -159,7 +161,7 @@ export function buildConfiguration(
   const blobServer = w.port("blob.server.port", "jobManager.blobServerPort", jm.blobServerPort ?? 6124, { allowRange: true });
   const jobManagerMemory = writeJobManagerMemory(w, settings);
 
-  w.integer("taskmanager.numberOfTaskSlots", "taskManager.slots", tm.slots ?? 1, { min: 1 });
+  const taskSlots = known(w.integer("taskmanager.numberOfTaskSlots", "taskManager.slots", tm.slots ?? 1, { min: 1 }));
   w.text("taskmanager.host", "taskManager.host", tm.host);
   const taskManagerRpc = w.port("taskmanager.rpc.port", "taskManager.rpcPort", tm.rpcPort ?? 6122, { allowRange: true });
   const taskManagerData = w.port("taskmanager.data.port", "taskManager.dataPort", tm.dataPort ?? 6121);
@@ -203,6 +205,7 @@ export function buildConfiguration(
       taskManagerMemory,
       jobManagerMemory,
       jobManagerDirectMemoryLimit: settings.jobManager?.memory?.directMemoryLimit ?? false,
+      taskSlots,
       ports: { jobManagerRpc, rest, blobServer, taskManagerRpc, taskManagerData, metricQueryService, metrics },
     },
     errors: [],

@@ -119,9 +119,9 @@ export class Ec2Target implements IFlinkTarget {
     this.validateAccess("metricsAccess", p.metricsAccess, problems, false, cluster);
     this.validateInstanceMemory(cluster, "jobManager", p.jobManager.instanceType, cluster.memory.jobManager?.totalProcess, problems);
     this.validateInstanceMemory(cluster, "taskManagers", p.taskManagers.instanceType, cluster.memory.taskManager?.totalProcess, problems);
-    const slots = cluster.configuration.entries.get("taskmanager.numberOfTaskSlots");
+    const slots = cluster.configuration.taskSlots;
     const tmType = instanceTypeInfo(p.taskManagers.instanceType);
-    if (tmType && typeof slots === "number" && slots > tmType.vcpus) {
+    if (tmType && slots !== undefined && slots > tmType.vcpus) {
       Annotations.of(cluster).addWarning(
         `[flink:slots-exceed-vcpus] taskManager.slots is ${slots} but ${p.taskManagers.instanceType} has ${tmType.vcpus} vCPUs: slots will compete for CPU. Use fewer slots or a larger instance type.`,
       );

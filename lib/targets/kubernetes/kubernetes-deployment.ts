@@ -233,7 +233,7 @@ export class FlinkKubernetesDeployment extends Construct {
     // The image's entry point rewrites config.yaml; starting Flink's script directly keeps ours byte for byte.
     const script = [...pluginCopyCommands("/opt/flink", plugins), ...start].join(" && ");
     const memory = this.memoryLimit(role, resources);
-    const cpuRequest = String(resources?.cpuRequest ?? (role === "taskmanager" ? this.slots() : 1));
+    const cpuRequest = String(resources?.cpuRequest ?? (role === "taskmanager" ? (this.cluster.configuration.taskSlots ?? 1) : 1));
     const cpuLimit = String(resources?.cpuLimit ?? cpuRequest);
     // Writable places on a read-only root: Flink's temp and log directories, and the plugin folders.
     const scratch = [
@@ -279,11 +279,6 @@ export class FlinkKubernetesDeployment extends Construct {
         ...(localState && !this.target.props.taskManagers.localStateVolume ? [{ name: localState.name, emptyDir: {} }] : []),
       ],
     };
-  }
-
-  private slots(): number {
-    const slots = this.cluster.configuration.entries.get("taskmanager.numberOfTaskSlots");
-    return typeof slots === "number" ? slots : 1;
   }
 
   /** The limit (and request): the user's, or exactly Flink's process size. */

@@ -217,8 +217,7 @@ export class KubernetesTarget implements IFlinkTarget {
         problems.error(`target.${role}.resources.memory`, undefined, "must be set when Flink's memory size is a token: the container's limit cannot be derived at synth time", "set the memory limit to at least Flink's process size.");
       }
     }
-    const slots = cluster.configuration.entries.get("taskmanager.numberOfTaskSlots");
-    this.validateResources("taskManagers", p.taskManagers.resources, cluster.memory.taskManager?.totalProcess, typeof slots === "number" ? slots : 1, problems);
+    this.validateResources("taskManagers", p.taskManagers.resources, cluster.memory.taskManager?.totalProcess, cluster.configuration.taskSlots ?? 1, problems);
     for (const [name, port] of Object.entries({ "jobManager.blobServerPort": cluster.ports.blobServer, "taskManager.rpcPort": cluster.ports.taskManagerRpc, ...Object.fromEntries(cluster.ports.metrics.map((m, i) => [`metricReporters[${i}].port`, m])) })) {
       if (typeof port !== "number") problems.error(name, port, "must be a single port on Kubernetes (a container port cannot be a range)", "give one port number.");
     }
