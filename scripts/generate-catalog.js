@@ -27,6 +27,8 @@ const VERSIONS = [
   { version: "2.0", ref: "release-2.0.2-rc4", commit: "a2a1e271cd6ffe4d671dfb480acc2ffe33b5a2b5" },
   { version: "2.1", ref: "release-2.1.2-rc1", commit: "7d34ef8f8aa24d4808dfe16b342f70ce72437d11" },
   { version: "2.2", ref: "release-2.2.1-rc2", commit: "1d2382612e30cc5dc0126ba36f8121497c7a335a" },
+  // The release-2.3 branch head; checked against the released 2.3.0 jars by test/flink-catalog.test.ts.
+  { version: "2.3", ref: "release-2.3", commit: "4ef388f3acd1b37cf9157a0e3e5ccf8978637d1b" },
 ];
 
 const OPTION_COLUMNS = ["key", "default", "type", "short_description", "source_file", "enum_values"];
@@ -68,21 +70,31 @@ function isClusterKey(key) {
   return key.includes(".");
 }
 
+/**
+ * Table options are documented with the execution modes they apply to in the key cell
+ * (`table.exec.async-lookup.timeout Batch Streaming`); the key is the first word. Flink's released jars
+ * showed it: no option has a space in its key.
+ */
+function documentedKey(cell) {
+  return cell.replace(/( (Batch|Streaming))+$/, "");
+}
+
 function buildOptions(rows, version, log) {
   const options = new Map();
   let dropped = 0;
-  for (const row of rows) {
-    if (!isClusterKey(row.key)) {
+  for (const { key: cell, ...row } of rows) {
+    const key = documentedKey(cell);
+    if (!isClusterKey(key)) {
       dropped++;
       continue;
     }
-    if (options.has(row.key)) {
-      log(`${version}: option ${row.key} is listed twice; keeping the first row`);
+    if (options.has(key)) {
+      log(`${version}: option ${key} is listed twice; keeping the first row`);
       continue;
     }
     const option = { type: row.type, default: row.default };
     if (row.enum_values !== "") option.enum = row.enum_values.split("|");
-    options.set(row.key, option);
+    options.set(key, option);
   }
   log(`${version}: kept ${options.size} options, dropped ${dropped} keys without a "."`);
   return { options, dropped };

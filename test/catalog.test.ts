@@ -23,6 +23,7 @@ const EXPECTED = {
   "2.0": { rows: 883, dropped: 6, deprecated: 157 },
   "2.1": { rows: 915, dropped: 10, deprecated: 157 },
   "2.2": { rows: 958, dropped: 31, deprecated: 158 },
+  "2.3": { rows: 995, dropped: 43, deprecated: 161 },
 } as const;
 
 function readCatalogFile(version: string): CatalogFile {
@@ -63,6 +64,11 @@ describe.each(CATALOGED_VERSIONS)("catalog %s", (version) => {
     expect(catalog.replacementsOf("taskmanager.network.memory.fraction")).toEqual(["taskmanager.memory.network.fraction"]);
   });
 
+  test("table keys are documented without the execution modes the docs print beside them", () => {
+    expect(catalog.keys().filter((key) => /\s/.test(key))).toEqual([]);
+    expect(catalog.isDocumented("table.exec.async-lookup.timeout")).toBe(true);
+  });
+
   test("unprefixed connector/gateway keys are not cluster keys", () => {
     expect(catalog.isDocumented("address")).toBe(false);
     expect(catalog.isDocumented("bind-port")).toBe(false);
@@ -79,7 +85,7 @@ describe.each(CATALOGED_VERSIONS)("catalog %s", (version) => {
 describe("deprecated keys that changed between versions", () => {
   test("state.backend.rocksdb.checkpointdir is deprecated in 1.20 only", () => {
     expect(catalogFor("1.20").replacementsOf("state.backend.rocksdb.checkpointdir")).toEqual(["state.backend.rocksdb.localdir"]);
-    for (const version of ["2.0", "2.1", "2.2"] as const) {
+    for (const version of ["2.0", "2.1", "2.2", "2.3"] as const) {
       const catalog = catalogFor(version);
       expect(catalog.isDocumented("state.backend.rocksdb.checkpointdir")).toBe(false);
       expect(catalog.replacementsOf("state.backend.rocksdb.checkpointdir")).toEqual([]);

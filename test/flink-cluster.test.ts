@@ -73,7 +73,7 @@ describe("FlinkCluster", () => {
 
   test("warnings become annotations with a stable id", () => {
     const stack = new TerraformStack(Testing.app(), "prod");
-    const cluster = new FlinkCluster(stack, "orders", { version: FlinkVersion.of("2.3"), checkpointing: { interval: "1 min" } });
+    const cluster = new FlinkCluster(stack, "orders", { version: FlinkVersion.of("2.4"), checkpointing: { interval: "1 min" } });
     const messages = cluster.node.metadata.filter((m) => m.type === "@cdktf/warn").map((m) => m.data as string);
     expect(messages).toEqual([expect.stringMatching(/^\[flink:unchecked-version\] /), expect.stringMatching(/^\[flink:no-checkpoint-directory\] /)]);
   });

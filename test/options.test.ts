@@ -230,7 +230,7 @@ describe("typed settings become Flink keys", () => {
 
 describe("versions", () => {
   test("another release is written as its major line's newest catalog, with a warning", () => {
-    const result = build({ rawConfig: { "some.future.key": "x" } }, FlinkVersion.of("2.3"));
+    const result = build({ rawConfig: { "some.future.key": "x" } }, FlinkVersion.of("2.4"));
     expect(result.errors).toEqual([]);
     expect(result.configuration!.entries.get("some.future.key")).toBe("x");
     expect(result.warnings).toContainEqual(expect.objectContaining({ id: "flink:unchecked-version" }));

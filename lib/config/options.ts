@@ -143,7 +143,7 @@ export function buildConfiguration(
 ): BuildResult {
   const problems = new Problems();
   if (version.problem) {
-    problems.error("version", version.version, version.problem, "use FlinkVersion.V1_20, V2_0, V2_1 or V2_2, or FlinkVersion.of(\"MAJOR.MINOR\") for another release.");
+    problems.error("version", version.version, version.problem, "use FlinkVersion.V1_20, V2_0, V2_1, V2_2 or V2_3, or FlinkVersion.of(\"MAJOR.MINOR\") for another release.");
     return { errors: problems.errors, warnings: problems.warnings };
   }
   if (!version.isChecked) {

@@ -1,10 +1,10 @@
 /** The Flink release lines whose configuration keys this package carries a catalog for. */
-export const CATALOGED_VERSIONS = ["1.20", "2.0", "2.1", "2.2"] as const;
+export const CATALOGED_VERSIONS = ["1.20", "2.0", "2.1", "2.2", "2.3"] as const;
 export type CatalogedVersion = (typeof CATALOGED_VERSIONS)[number];
 
 /**
  * A Flink version. Use the constants for the release lines this package checks every key of;
- * `FlinkVersion.of("2.3")` for any other release from 1.20 on, whose keys are then not checked.
+ * `FlinkVersion.of("2.4")` for any other release from 1.20 on, whose keys are then not checked.
  */
 export class FlinkVersion {
   /** Flink 1.20, the long-term-support line of 1.x. */
@@ -12,6 +12,7 @@ export class FlinkVersion {
   public static readonly V2_0 = new FlinkVersion("2.0");
   public static readonly V2_1 = new FlinkVersion("2.1");
   public static readonly V2_2 = new FlinkVersion("2.2");
+  public static readonly V2_3 = new FlinkVersion("2.3");
 
   /**
    * Any Flink version as "MAJOR.MINOR" or "MAJOR.MINOR.PATCH". A cataloged line ("2.2", "2.2.1") is
@@ -40,7 +41,7 @@ export class FlinkVersion {
     if (major < 1 || (major === 1 && minor < 20)) return;
     this.line = `${major}.${minor}`;
     this.catalog = CATALOGED_VERSIONS.find((v) => v === this.line);
-    this.keyFamily = this.catalog ?? (major === 1 ? "1.20" : "2.2");
+    this.keyFamily = this.catalog ?? (major === 1 ? "1.20" : CATALOGED_VERSIONS[CATALOGED_VERSIONS.length - 1]);
   }
 
   /** Why this version cannot be used, or undefined when it can. */
