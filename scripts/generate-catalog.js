@@ -41,6 +41,7 @@ const DEPRECATION_COLUMNS = [
   "source_path",
 ];
 const UNRESOLVED_PREFIX = "<unresolved:";
+const TABLE_OPTION_MODULES = ["flink-connectors/", "flink-formats/", "flink-models/"];
 
 /** Rows of a TSV as objects; fails on a changed header so that a format change cannot slip through. */
 function readTsv(file, expectedColumns) {
@@ -109,6 +110,9 @@ function buildDeprecated(rows, options, version, log) {
     if (oldKey.startsWith(UNRESOLVED_PREFIX) || currentKey.startsWith(UNRESOLVED_PREFIX)) continue;
     // Old names of dropped unprefixed options (model `maxTokens` -> `max-tokens`) would point nowhere.
     if (!isClusterKey(currentKey)) continue;
+    // Connector, format and model options are table WITH options, not cluster keys (Hive's
+    // streaming-source.consume-order): no cluster reads them from config.yaml.
+    if (TABLE_OPTION_MODULES.some((prefix) => row.source_path.startsWith(prefix))) continue;
     // An old key that is still documented is not deprecated for the user (e.g. a key listed as its
     // own deprecated key).
     if (options.has(oldKey)) continue;

@@ -19,7 +19,7 @@ if (!referenceExists) {
 
 /** From the reference TSVs: data rows, keys without a "." that the generator drops, deprecated entries kept. */
 const EXPECTED = {
-  "1.20": { rows: 780, dropped: 6, deprecated: 176 },
+  "1.20": { rows: 780, dropped: 6, deprecated: 175 },
   "2.0": { rows: 883, dropped: 6, deprecated: 157 },
   "2.1": { rows: 915, dropped: 10, deprecated: 157 },
   "2.2": { rows: 958, dropped: 31, deprecated: 158 },

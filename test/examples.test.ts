@@ -20,11 +20,11 @@ const cluster = (name: string) => manifest.clusters.find((c) => c.name === name)
 const configOf = (name: string) => parse(read(cluster(name).files["config.yaml"]));
 const memoryOf = (name: string) => JSON.parse(read(cluster(name).files["memory.json"]));
 
-test("the example renders five clusters", () => {
-  expect(manifest.clusters.map((c) => c.name)).toEqual(["memory-fine-grained", "memory-flink", "memory-process", "seed-production-1-20", "seed-production-2-2"]);
+test("the example renders six clusters", () => {
+  expect(manifest.clusters.map((c) => c.name)).toEqual(["memory-fine-grained", "memory-flink", "memory-process", "seed-production-1-20", "seed-production-2-2", "seed-production-2-3"]);
 });
 
-test.each(["memory-fine-grained", "memory-flink", "memory-process", "seed-production-1-20", "seed-production-2-2"])(
+test.each(["memory-fine-grained", "memory-flink", "memory-process", "seed-production-1-20", "seed-production-2-2", "seed-production-2-3"])(
   "%s: every key is a documented, current key of its Flink version",
   (name) => {
     const catalog = catalogFor(cluster(name).flinkVersion);
@@ -37,6 +37,7 @@ test.each(["memory-fine-grained", "memory-flink", "memory-process", "seed-produc
 describe.each([
   ["seed-production-1-20", "1.20"],
   ["seed-production-2-2", "2.2"],
+  ["seed-production-2-3", "2.3"],
 ])("the seed's production setup: %s (Flink %s)", (name, version) => {
   test("carries the tutorial's settings under the keys Flink reads", () => {
     expect(cluster(name).flinkVersion).toBe(version);

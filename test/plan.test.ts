@@ -7,6 +7,7 @@ import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket";
 import { Namespace } from "@cdktf/provider-kubernetes/lib/namespace";
 import { KubernetesProvider } from "@cdktf/provider-kubernetes/lib/provider";
+import { addExamples } from "./helpers/examples";
 import { planOffline, terraformAvailability } from "./helpers/terraform";
 
 /**
@@ -31,22 +32,6 @@ const PLAN_VARIABLES: Record<string, string> = {
   ami_id: "ami-0123456789abcdef0",
   flink_tarball_sha512: "0".repeat(128),
 };
-
-/** Calls, with `app`, every function examples/app.ts imports from the example modules, as app.ts does. */
-function addExamples(app: App): void {
-  const examplesDir = path.join(__dirname, "..", "examples");
-  const source = fs.readFileSync(path.join(examplesDir, "app.ts"), "utf8");
-  const imports = [...source.matchAll(/import\s*\{([^}]*)\}\s*from\s*"(\.[^"]+)"/g)];
-  expect(imports.length).toBeGreaterThan(0);
-  for (const [, names, from] of imports) {
-    const mod = require(path.join(examplesDir, from)) as Record<string, unknown>;
-    for (const name of names.split(",").map((n) => n.trim()).filter(Boolean)) {
-      const example = mod[name];
-      if (typeof example !== "function") throw new Error(`examples/app.ts imports ${name} from ${from}, which is not a function`);
-      example(app);
-    }
-  }
-}
 
 const ec2AssumeRolePolicy = JSON.stringify({
   Version: "2012-10-17",

@@ -74,11 +74,12 @@ export function seedProductionProps(version: FlinkVersion, clusterName: string):
   };
 }
 
-/** The seed's production setup rendered for Flink 1.20 (LTS) and 2.2, and TaskManager memory in Flink's three styles. */
+/** The seed's production setup rendered for Flink 1.20 (LTS), 2.2 and 2.3, and TaskManager memory in Flink's three styles. */
 export function configOnlyExample(app: App): TerraformStack {
   const stack = new TerraformStack(app, "config-only");
   new FlinkCluster(stack, "seed-production-1-20", seedProductionProps(FlinkVersion.V1_20, "seed-production-1-20"));
   new FlinkCluster(stack, "seed-production-2-2", seedProductionProps(FlinkVersion.V2_2, "seed-production-2-2"));
+  new FlinkCluster(stack, "seed-production-2-3", seedProductionProps(FlinkVersion.V2_3, "seed-production-2-3"));
 
   // The same 4 GiB TaskManager budget in each of Flink's three memory styles.
   new FlinkCluster(stack, "memory-process", {

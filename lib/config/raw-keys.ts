@@ -86,12 +86,16 @@ export function checkRawKeys(
 
 /** Sizes and durations in the same canonical notation as the typed settings write them. */
 function canonicalValue(option: CatalogOption, value: ConfigValue): ConfigValue {
+  // config.yaml flattens a nested YAML map into dotted keys (Flink then never sees the option), so a
+  // map is written as the "key:value,key:value" string Flink parses for Map options.
+  if (option.type === "Map" && isStringMap(value)) return Object.keys(value).sort().map((key) => `${key}:${value[key]}`).join(",");
   if (typeof value !== "string") return value;
   if (option.type === "MemorySize") return formatMemorySize(parseMemorySize(value)!);
   if (option.type === "Duration") return formatDuration(parseDuration(value)!);
   return value;
 }
 
+const isStringMap = (v: unknown): v is Readonly<Record<string, string>> => typeof v === "object" && v !== null && !Array.isArray(v);
 const isNonNegativeInteger = (v: unknown) => typeof v === "number" && Number.isInteger(v) && v >= 0;
 const isIntegerText = (v: unknown) => (typeof v === "number" && Number.isInteger(v)) || (typeof v === "string" && /^-?\d+$/.test(v.trim()));
 
@@ -119,7 +123,9 @@ export function valueTypeProblem(option: CatalogOption, value: RawConfigValue): 
     case "List<Enum>":
       return Array.isArray(value) || typeof value === "string" ? undefined : "must be a list of strings";
     case "Map":
-      return (typeof value === "object" && !Array.isArray(value)) || typeof value === "string" ? undefined : "must be a map of strings";
+      if (typeof value === "string") return undefined;
+      if (!isStringMap(value)) return "must be a map of strings";
+      return Object.entries(value).some(([k, v]) => /[,:'"]/.test(k + String(v))) ? "must not hold ',', ':' or quotes in its keys or values (Flink splits the map on them)" : undefined;
     default:
       return scalar ? undefined : "must be a single value";
   }
