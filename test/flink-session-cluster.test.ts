@@ -1,0 +1,267 @@
+import { ChildProcess, spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { App } from "cdktf";
+import { configOnlyExample } from "../examples/config-only/main";
+import { FlinkLayout, describeWithRealFlink, dynamicConfigs, flinkLayout, probeReport } from "./helpers/real-flink";
+import { TestHost, TestNetwork, testHostsProblem, waitFor } from "./helpers/test-hosts";
+
+/**
+ * A standalone session cluster from the rendered files of examples/config-only (the seed's production
+ * cluster), run by Flink itself: one JobManager (StandaloneSessionClusterEntrypoint) and two
+ * TaskManagers (TaskManagerRunner), each in its own network namespace so every rendered port is used
+ * unchanged. Processes start as bin/jobmanager.sh and bin/taskmanager.sh start them: the JVM flags and
+ * -D memory settings BashJavaUtils computes, plus the env.java.* options of the config, log4j from the
+ * rendered log4j-console.properties, and the Prometheus reporter as a plugin (FLINK_PLUGINS_DIR).
+ *
+ * The only keys overridden (as -D options, config.yaml stays as rendered) are addresses, local
+ * directories and the durable storage URIs; OVERRIDDEN_KEYS lists them.
+ */
+
+const RUN_LINES = ["1.20", "2.3"] as const;
+const CLUSTER_OF_LINE: Readonly<Record<(typeof RUN_LINES)[number], string>> = { "1.20": "seed-production-1-20", "2.3": "seed-production-2-3" };
+const SUBNET_OF_LINE: Readonly<Record<(typeof RUN_LINES)[number], string>> = { "1.20": "10.231.20", "2.3": "10.231.23" };
+/** systemd's RestartSec in the EC2 target's units: how long a crashed TaskManager stays down. */
+const RESTART_SEC = 10;
+/** Every key the test sets on the command line instead of config.yaml's value. */
+const OVERRIDDEN_KEYS = [
+  "jobmanager.rpc.address",
+  "rest.address",
+  "taskmanager.host",
+  "io.tmp.dirs",
+  "web.upload.dir",
+  "state.backend.rocksdb.localdir",
+  "execution.checkpointing.dir",
+  "execution.checkpointing.savepoint-dir",
+] as const;
+
+const problem = testHostsProblem();
+const describeFlink = problem
+  ? ((): jest.Describe => {
+      if (process.env.CI === "true") {
+        describe("Flink session cluster", () => test("test hosts can be made (CI=true)", () => { throw new Error(problem); }));
+      } else console.warn(`SKIPPED: Flink session cluster tests (test/flink-session-cluster.test.ts) did not run: ${problem}`);
+      return describe.skip;
+    })()
+  : describeWithRealFlink("Flink session cluster tests (test/flink-session-cluster.test.ts)", RUN_LINES);
+
+async function getJson(url: string): Promise<any> {
+  const response = await fetch(url, { signal: AbortSignal.timeout(5000) });
+  if (!response.ok) throw new Error(`GET ${url}: ${response.status} ${await response.text()}`);
+  return response.json();
+}
+
+async function getText(url: string): Promise<string> {
+  const response = await fetch(url, { signal: AbortSignal.timeout(5000) });
+  if (!response.ok) throw new Error(`GET ${url}: ${response.status}`);
+  return response.text();
+}
+
+/** The rendered files of one example cluster, from a synth of examples/config-only. */
+function renderedFiles(clusterName: string): { configYaml: string; log4j: string } {
+  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), "cdktf-flink-session-"));
+  try {
+    const app = new App({ outdir });
+    configOnlyExample(app);
+    app.synth();
+    const dir = path.join(outdir, "stacks", "config-only", "flink", clusterName);
+    return { configYaml: fs.readFileSync(path.join(dir, "config.yaml"), "utf8"), log4j: fs.readFileSync(path.join(dir, "log4j-console.properties"), "utf8") };
+  } finally {
+    fs.rmSync(outdir, { recursive: true, force: true });
+  }
+}
+
+interface Process {
+  readonly role: "jobmanager" | "taskmanager-1" | "taskmanager-2";
+  readonly host: TestHost;
+  child?: ChildProcess;
+  readonly start: () => ChildProcess;
+}
+
+describeFlink("Flink session cluster from examples/config-only", () => {
+  test.concurrent.each(RUN_LINES.map((line) => [line]))(
+    "Flink %s runs, checkpoints, survives a TaskManager's kill -9 and serves Prometheus metrics",
+    async (line) => {
+      const layout: FlinkLayout = flinkLayout(line);
+      const work = fs.mkdtempSync(path.join(os.tmpdir(), `cdktf-flink-cluster-${line}-`));
+      const network = new TestNetwork(`cf${line.replace(".", "")}`, SUBNET_OF_LINE[line]);
+      try {
+        // The rendered files, unchanged, as the cluster's conf/.
+        const conf = path.join(work, "conf");
+        fs.mkdirSync(conf);
+        const files = renderedFiles(CLUSTER_OF_LINE[line]);
+        fs.writeFileSync(path.join(conf, "config.yaml"), files.configYaml);
+        fs.writeFileSync(path.join(conf, "log4j-console.properties"), files.log4j);
+        const ours = probeReport(layout, [conf]).configs[0];
+        expect(ours.error).toBeUndefined();
+        const flinkValue = (key: string) => ours.values?.[key]?.value as string | undefined;
+        const javaOpts = (role: "jobmanager" | "taskmanager" | "client") =>
+          [flinkValue("env.java.default-opts.all"), flinkValue("env.java.opts.all"), flinkValue(`env.java.opts.${role}`)].filter((o): o is string => !!o).join(" ").split(/\s+/).filter(Boolean);
+        const port = (key: string) => Number(flinkValue(key));
+        const parallelism = port("parallelism.default");
+        const slots = port("taskmanager.numberOfTaskSlots");
+        const checkpointsDir = path.join(work, "durable", "checkpoints");
+        fs.mkdirSync(checkpointsDir, { recursive: true });
+
+        const jm = network.addHost("jm");
+        const tms = [network.addHost("tm1"), network.addHost("tm2")];
+        const rest = `http://${jm.address}:${port("rest.port")}`;
+
+        const overrides = (host: TestHost, role: string): Record<(typeof OVERRIDDEN_KEYS)[number], string> => {
+          const local = path.join(work, role);
+          fs.mkdirSync(path.join(local, "tmp"), { recursive: true });
+          return {
+            "jobmanager.rpc.address": jm.address,
+            "rest.address": jm.address,
+            "taskmanager.host": host.address,
+            "io.tmp.dirs": path.join(local, "tmp"),
+            "web.upload.dir": path.join(local, "web-upload"),
+            "state.backend.rocksdb.localdir": path.join(local, "rocksdb"),
+            "execution.checkpointing.dir": `file://${checkpointsDir}`,
+            "execution.checkpointing.savepoint-dir": `file://${path.join(work, "durable", "savepoints")}`,
+          };
+        };
+        const resources = probeReport(layout, [conf]).configs[0];
+        const start = (host: TestHost, role: Process["role"]): ChildProcess => {
+          const isJm = role === "jobmanager";
+          const params = isJm ? resources.jobManager : resources.taskManager;
+          if (params.error) throw new Error(`BashJavaUtils refused the rendered config: ${params.error}`);
+          const logFile = path.join(work, `${role}.log`);
+          const dynamic = Object.entries(dynamicConfigs(params.dynamicConfigs!)).flatMap(([k, v]) => ["-D", `${k}=${v}`]);
+          const overridden = Object.entries(overrides(host, role)).flatMap(([k, v]) => ["-D", `${k}=${v}`]);
+          const args = [
+            ...params.jvmArgs!.split(/\s+/),
+            ...javaOpts(isJm ? "jobmanager" : "taskmanager"),
+            `-Dlog.file=${logFile}`,
+            `-Dlog4j.configuration=file:${conf}/log4j-console.properties`,
+            `-Dlog4j.configurationFile=file:${conf}/log4j-console.properties`,
+            "-classpath",
+            layout.classpath.join(path.delimiter),
+            isJm ? "org.apache.flink.runtime.entrypoint.StandaloneSessionClusterEntrypoint" : "org.apache.flink.runtime.taskexecutor.TaskManagerRunner",
+            "--configDir",
+            conf,
+            ...dynamic,
+            ...overridden,
+          ];
+          return network.start(host, "java", args, { env: { ...process.env, FLINK_CONF_DIR: conf, FLINK_PLUGINS_DIR: layout.pluginsDir }, logFile: path.join(work, `${role}.out`) });
+        };
+
+        const jobManager = start(jm, "jobmanager");
+        const taskManagers = tms.map((host, i) => ({ host, child: start(host, i === 0 ? "taskmanager-1" : "taskmanager-2") }));
+        void jobManager;
+
+        // Both TaskManagers register with all their slots.
+        await waitFor("2 TaskManagers registered", 120_000, async () => {
+          const overview = await getJson(`${rest}/overview`);
+          return overview.taskmanagers === 2 && overview["slots-total"] === 2 * slots ? overview : undefined;
+        });
+
+        // The JobManager runs with the rendered configuration.
+        const jmConfig = Object.fromEntries(((await getJson(`${rest}/jobmanager/config`)) as Array<{ key: string; value: string }>).map((e) => [e.key, e.value]));
+        expect(jmConfig["restart-strategy.type"]).toBe("exponential-delay");
+        expect(jmConfig["parallelism.default"]).toBe(String(parallelism));
+        expect(jmConfig["state.backend.type"]).toBe("rocksdb");
+
+        // Submit the probe job with Flink's own client, as `flink run -d -m <rest>` (the cluster's submitJob output)
+        // does: the client reads conf/ and so applies parallelism.default. (The REST API's /jars/:id/run does
+        // not: it takes the parallelism from the request, else 1; README "Real Flink in the loop".)
+        const client = spawnSync(
+          "java",
+          [...javaOpts("client"), "-classpath", layout.classpath.join(path.delimiter), "org.apache.flink.client.cli.CliFrontend", "run", "-d", "-m", `${jm.address}:${port("rest.port")}`,
+            // The client writes the job's checkpoint storage from its own configuration: the same overrides.
+            ...Object.entries(overrides(jm, "client")).map(([k, v]) => `-D${k}=${v}`),
+            layout.jobJar,
+          ],
+          { env: { ...process.env, FLINK_CONF_DIR: conf }, encoding: "utf8", timeout: 120_000 },
+        );
+        const jobId = /JobID ([0-9a-f]{32})/.exec(`${client.stdout}${client.stderr}`)?.[1];
+        if (!jobId) throw new Error(`flink run did not submit the job (exit ${client.status}):\n${client.stdout}\n${client.stderr}`);
+
+        const job = await waitFor("the job running", 120_000, async () => {
+          const j = await getJson(`${rest}/jobs/${jobId}`);
+          return j.state === "RUNNING" && j.vertices.every((v: any) => v.status === "RUNNING") ? j : undefined;
+        });
+        // Configured parallelism, from parallelism.default (the job sets none).
+        expect(job.vertices.map((v: any) => `${v.name}: ${v.parallelism}`)).toEqual(job.vertices.map((v: any) => `${v.name}: ${parallelism}`));
+        const jobConfig = await getJson(`${rest}/jobs/${jobId}/config`);
+        expect(JSON.stringify(jobConfig)).toContain(jobId);
+
+        // Checkpoints: at least three complete into the file:// directory, with RocksDB.
+        const checkpointConfig = await getJson(`${rest}/jobs/${jobId}/checkpoints/config`);
+        expect(checkpointConfig.state_backend).toMatch(/RocksDB/);
+        expect(checkpointConfig.interval).toBe(30_000);
+        const beforeKill = await waitFor("3 completed checkpoints", 240_000, async () => {
+          const stats = await getJson(`${rest}/jobs/${jobId}/checkpoints`);
+          return stats.counts.completed >= 3 ? stats : undefined;
+        });
+        expect(beforeKill.latest.completed.external_path).toContain(checkpointsDir);
+        expect(fs.readdirSync(path.join(checkpointsDir, jobId)).filter((d) => d.startsWith("chk-")).length).toBeGreaterThanOrEqual(1);
+
+        // Metrics on the Prometheus reporter port of every process.
+        const metricsPort = port("metrics.reporter.prom.port");
+        const jmMetrics = await waitFor("JobManager metrics", 60_000, async () => {
+          const text = await getText(`http://${jm.address}:${metricsPort}/metrics`);
+          return /^flink_jobmanager_job_numberOfCompletedCheckpoints\{/m.test(text) ? text : undefined;
+        });
+        expect(jmMetrics).toMatch(/^flink_jobmanager_numRegisteredTaskManagers\S* 2\.0$/m);
+        for (const { host } of taskManagers) {
+          expect(await getText(`http://${host.address}:${metricsPort}/metrics`)).toMatch(/^flink_taskmanager_Status_JVM_Memory_Heap_Used\{/m);
+        }
+
+        // kill -9 the TaskManager that runs the job's tasks; systemd starts it again after RestartSec.
+        const vertex = job.vertices[0].id;
+        const placement = await getJson(`${rest}/jobs/${jobId}/vertices/${vertex}/taskmanagers`);
+        const busyHost = placement.taskmanagers.map((t: any) => String(t.host ?? t.endpoint)).find(Boolean) as string;
+        const victim = taskManagers.find((t) => busyHost.includes(t.host.address))!;
+        expect(victim).toBeDefined();
+        const lastCompletedBeforeKill: number = (await getJson(`${rest}/jobs/${jobId}/checkpoints`)).latest.completed.id;
+        await network.kill(victim.child);
+        const killedAt = Date.now();
+        setTimeout(() => {
+          victim.child = start(victim.host, victim === taskManagers[0] ? "taskmanager-1" : "taskmanager-2");
+        }, RESTART_SEC * 1000);
+
+        const recovered = await waitFor("the job running again after the kill", 240_000, async () => {
+          const j = await getJson(`${rest}/jobs/${jobId}`);
+          const stats = await getJson(`${rest}/jobs/${jobId}/checkpoints`);
+          return j.state === "RUNNING" && j.vertices.every((v: any) => v.status === "RUNNING") && stats.latest.restored ? { job: j, stats } : undefined;
+        });
+        // Restored from the latest checkpoint that had completed when the TaskManager died.
+        expect(recovered.stats.latest.restored.id).toBeGreaterThanOrEqual(lastCompletedBeforeKill);
+        expect(recovered.stats.latest.restored.external_path).toContain(checkpointsDir);
+        // The exponential-delay strategy waited its initial backoff (10 s, jitter 0.1) before restarting.
+        const timestamps = recovered.job.timestamps;
+        expect(timestamps.RESTARTING).toBeGreaterThanOrEqual(killedAt - 1000);
+        expect(timestamps.RUNNING - timestamps.RESTARTING).toBeGreaterThanOrEqual(9_000);
+        const restarts = await waitFor("numRestarts in the JobManager's metrics", 60_000, async () => {
+          const text = await getText(`http://${jm.address}:${metricsPort}/metrics`);
+          const value = /^flink_jobmanager_job_numRestarts\{[^}]*\} (\S+)$/m.exec(text)?.[1];
+          return value !== undefined && Number(value) >= 1 ? Number(value) : undefined;
+        });
+        expect(restarts).toBeGreaterThanOrEqual(1);
+
+        // The restarted TaskManager registers again, with all its slots.
+        await waitFor("the restarted TaskManager registered", 120_000, async () => {
+          const overview = await getJson(`${rest}/overview`);
+          return overview.taskmanagers === 2 && overview["slots-total"] === 2 * slots ? overview : undefined;
+        });
+        // And the job checkpoints again after the restore.
+        await waitFor("a checkpoint after the restore", 120_000, async () => {
+          const stats = await getJson(`${rest}/jobs/${jobId}/checkpoints`);
+          return stats.latest.completed && stats.latest.completed.id > recovered.stats.latest.restored.id ? stats : undefined;
+        });
+      } catch (error) {
+        // The processes' own logs say why; print their tails with the failure.
+        const tails = fs.existsSync(work)
+          ? fs.readdirSync(work).filter((f) => f.endsWith(".log") || f.endsWith(".out")).map((f) => `--- ${f}\n${fs.readFileSync(path.join(work, f), "utf8").split("\n").slice(-30).join("\n")}`)
+          : [];
+        throw new Error(`${String(error instanceof Error ? error.stack : error)}\n${tails.join("\n")}`);
+      } finally {
+        await network.cleanup();
+        fs.rmSync(work, { recursive: true, force: true });
+      }
+    },
+    12 * 60 * 1000,
+  );
+});
