@@ -186,7 +186,25 @@ function compileClasses(layout) {
   if (!jar.ok) throw new Error(`jar ${jobJar} failed:\n${jar.output}`);
 }
 
-function main() {
+function prepareAndReport(line) {
+  const started = Date.now();
+  const layout = prepare(line);
+  console.log(`flink-jars: Flink ${layout.release} ready in ${path.relative(process.cwd(), layout.dir) || "."} (${layout.classpath.length} jars, ${((Date.now() - started) / 1000).toFixed(1)} s)`);
+}
+
+/** Prepares one line in a child process; resolves with its exit code. */
+function prepareInChild(line) {
+  return new Promise((resolve) => {
+    const child = require("child_process").spawn(process.execPath, [__filename, line], { stdio: "inherit" });
+    child.on("exit", (code) => resolve(code === null ? 1 : code));
+  });
+}
+
+/**
+ * The first line alone (it fills ~/.m2 with what every line shares: Maven's plugins, log4j, commons),
+ * then the rest two at a time: resolving is mostly waiting for downloads.
+ */
+async function main() {
   const releases = flinkReleases();
   const lines = process.argv.slice(2).length > 0 ? process.argv.slice(2) : Object.keys(releases);
   const available = availability(lines);
@@ -194,16 +212,19 @@ function main() {
     console.error(`flink-jars: ${available.reason}`);
     process.exit(3);
   }
-  for (const line of lines) {
-    const started = Date.now();
-    try {
-      const layout = prepare(line);
-      console.log(`flink-jars: Flink ${layout.release} ready in ${path.relative(process.cwd(), layout.dir) || "."} (${layout.classpath.length} jars, ${((Date.now() - started) / 1000).toFixed(1)} s)`);
-    } catch (error) {
-      console.error(`flink-jars: ${error.message}`);
-      process.exit(1);
-    }
+  try {
+    prepareAndReport(lines[0]);
+  } catch (error) {
+    console.error(`flink-jars: ${error.message}`);
+    process.exit(1);
   }
+  const rest = lines.slice(1);
+  const codes = [];
+  const worker = async () => {
+    while (rest.length > 0) codes.push(await prepareInChild(rest.shift()));
+  };
+  await Promise.all([worker(), worker()]);
+  if (codes.some((code) => code !== 0)) process.exit(1);
 }
 
 module.exports = { availability, prepare, flinkReleases, distVariable, jarsRoot };

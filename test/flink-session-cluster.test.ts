@@ -36,15 +36,7 @@ const OVERRIDDEN_KEYS = [
   "execution.checkpointing.savepoint-dir",
 ] as const;
 
-const problem = testHostsProblem();
-const describeFlink = problem
-  ? ((): jest.Describe => {
-      if (process.env.CI === "true") {
-        describe("Flink session cluster", () => test("test hosts can be made (CI=true)", () => { throw new Error(problem); }));
-      } else console.warn(`SKIPPED: Flink session cluster tests (test/flink-session-cluster.test.ts) did not run: ${problem}`);
-      return describe.skip;
-    })()
-  : describeWithRealFlink("Flink session cluster tests (test/flink-session-cluster.test.ts)", RUN_LINES);
+const describeFlink = describeWithRealFlink("Flink session cluster tests (test/flink-session-cluster.test.ts)", RUN_LINES, testHostsProblem());
 
 async function getJson(url: string): Promise<any> {
   const response = await fetch(url, { signal: AbortSignal.timeout(5000) });
@@ -72,12 +64,7 @@ function renderedFiles(clusterName: string): { configYaml: string; log4j: string
   }
 }
 
-interface Process {
-  readonly role: "jobmanager" | "taskmanager-1" | "taskmanager-2";
-  readonly host: TestHost;
-  child?: ChildProcess;
-  readonly start: () => ChildProcess;
-}
+type Role = "jobmanager" | "taskmanager-1" | "taskmanager-2";
 
 describeFlink("Flink session cluster from examples/config-only", () => {
   test.concurrent.each(RUN_LINES.map((line) => [line]))(
@@ -86,6 +73,7 @@ describeFlink("Flink session cluster from examples/config-only", () => {
       const layout: FlinkLayout = flinkLayout(line);
       const work = fs.mkdtempSync(path.join(os.tmpdir(), `cdktf-flink-cluster-${line}-`));
       const network = new TestNetwork(`cf${line.replace(".", "")}`, SUBNET_OF_LINE[line]);
+      let restartTimer: NodeJS.Timeout | undefined;
       try {
         // The rendered files, unchanged, as the cluster's conf/.
         const conf = path.join(work, "conf");
@@ -122,8 +110,8 @@ describeFlink("Flink session cluster from examples/config-only", () => {
             "execution.checkpointing.savepoint-dir": `file://${path.join(work, "durable", "savepoints")}`,
           };
         };
-        const resources = probeReport(layout, [conf]).configs[0];
-        const start = (host: TestHost, role: Process["role"]): ChildProcess => {
+        const resources = ours;
+        const start = (host: TestHost, role: Role): ChildProcess => {
           const isJm = role === "jobmanager";
           const params = isJm ? resources.jobManager : resources.taskManager;
           if (params.error) throw new Error(`BashJavaUtils refused the rendered config: ${params.error}`);
@@ -147,9 +135,8 @@ describeFlink("Flink session cluster from examples/config-only", () => {
           return network.start(host, "java", args, { env: { ...process.env, FLINK_CONF_DIR: conf, FLINK_PLUGINS_DIR: layout.pluginsDir }, logFile: path.join(work, `${role}.out`) });
         };
 
-        const jobManager = start(jm, "jobmanager");
-        const taskManagers = tms.map((host, i) => ({ host, child: start(host, i === 0 ? "taskmanager-1" : "taskmanager-2") }));
-        void jobManager;
+        start(jm, "jobmanager");
+        const taskManagers = tms.map((host, i) => ({ host, role: `taskmanager-${i + 1}` as Role, child: start(host, `taskmanager-${i + 1}` as Role) }));
 
         // Both TaskManagers register with all their slots.
         await waitFor("2 TaskManagers registered", 120_000, async () => {
@@ -185,7 +172,8 @@ describeFlink("Flink session cluster from examples/config-only", () => {
         // Configured parallelism, from parallelism.default (the job sets none).
         expect(job.vertices.map((v: any) => `${v.name}: ${v.parallelism}`)).toEqual(job.vertices.map((v: any) => `${v.name}: ${parallelism}`));
         const jobConfig = await getJson(`${rest}/jobs/${jobId}/config`);
-        expect(JSON.stringify(jobConfig)).toContain(jobId);
+        expect(jobConfig.jid).toBe(jobId);
+        expect(jobConfig["execution-config"]["job-parallelism"]).toBe(parallelism);
 
         // Checkpoints: at least three complete into the file:// directory, with RocksDB.
         const checkpointConfig = await getJson(`${rest}/jobs/${jobId}/checkpoints/config`);
@@ -218,8 +206,8 @@ describeFlink("Flink session cluster from examples/config-only", () => {
         const lastCompletedBeforeKill: number = (await getJson(`${rest}/jobs/${jobId}/checkpoints`)).latest.completed.id;
         await network.kill(victim.child);
         const killedAt = Date.now();
-        setTimeout(() => {
-          victim.child = start(victim.host, victim === taskManagers[0] ? "taskmanager-1" : "taskmanager-2");
+        restartTimer = setTimeout(() => {
+          victim.child = start(victim.host, victim.role);
         }, RESTART_SEC * 1000);
 
         const recovered = await waitFor("the job running again after the kill", 240_000, async () => {
@@ -246,11 +234,6 @@ describeFlink("Flink session cluster from examples/config-only", () => {
           const overview = await getJson(`${rest}/overview`);
           return overview.taskmanagers === 2 && overview["slots-total"] === 2 * slots ? overview : undefined;
         });
-        // And the job checkpoints again after the restore.
-        await waitFor("a checkpoint after the restore", 120_000, async () => {
-          const stats = await getJson(`${rest}/jobs/${jobId}/checkpoints`);
-          return stats.latest.completed && stats.latest.completed.id > recovered.stats.latest.restored.id ? stats : undefined;
-        });
       } catch (error) {
         // The processes' own logs say why; print their tails with the failure.
         const tails = fs.existsSync(work)
@@ -258,6 +241,7 @@ describeFlink("Flink session cluster from examples/config-only", () => {
           : [];
         throw new Error(`${String(error instanceof Error ? error.stack : error)}\n${tails.join("\n")}`);
       } finally {
+        clearTimeout(restartTimer);
         await network.cleanup();
         fs.rmSync(work, { recursive: true, force: true });
       }

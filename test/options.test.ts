@@ -281,6 +281,15 @@ describe("bad input is refused with the property, value, rule and fix", () => {
 });
 
 describe("raw keys", () => {
+  test("a map is written as Flink's key:value string, sorted (a YAML map would be flattened into other keys)", () => {
+    const config = build({ rawConfig: { "pipeline.global-job-parameters": { team: "analytics", environment: "production" } } }).configuration!;
+    expect(config.entries.get("pipeline.global-job-parameters")).toBe("environment:production,team:analytics");
+  });
+
+  test("a map whose keys or values hold Flink's separators is refused", () => {
+    expect(errors({ rawConfig: { "pipeline.global-job-parameters": { url: "http://x" } } })).toEqual([expect.stringMatching(/must not hold ',', ':' or quotes/)]);
+  });
+
   test("an unknown key names the closest known keys", () => {
     expect(errors({ rawConfig: { "taskmanager.numberOfTaskSlot": 4 } })).toEqual([
       expect.stringMatching(/^rawConfig\["taskmanager\.numberOfTaskSlot"\] is not a key of Flink 2\.2 \(got 4\)\. Fix: did you mean taskmanager\.numberOfTaskSlots/),

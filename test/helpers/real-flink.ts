@@ -32,10 +32,10 @@ const flinkJars = require(script) as FlinkJarsScript;
 
 /**
  * `describe` when real Flink can run here, else `describe.skip` after saying why. Under CI a missing
- * tool is a failing test, never a skip.
+ * tool is a failing test, never a skip. `otherProblem` is a further reason the tests cannot run.
  */
-export function describeWithRealFlink(what: string, lines: readonly string[]): jest.Describe {
-  const available = flinkJars.availability([...lines]);
+export function describeWithRealFlink(what: string, lines: readonly string[], otherProblem?: string): jest.Describe {
+  const available = otherProblem ? { ok: false, reason: otherProblem } : flinkJars.availability([...lines]);
   if (available.ok) return describe;
   if (process.env.CI === "true") {
     describe(what, () => {
