@@ -178,6 +178,21 @@ function expectedValue(value: unknown, type: string | undefined): unknown {
   }
 }
 
+/**
+ * A default as the docs render it, in the probe's normal form; undefined where the docs describe it in
+ * words ("infinite", "JVM default keystore type") or by machine ("System.getProperty(...)").
+ */
+function documentedDefault(text: string, type: string): unknown {
+  if (text === "(none)") return type.startsWith("List") ? [] : type === "String" ? "" : null;
+  if (type.startsWith("List")) return text === "" ? [] : text.split(";").map((item) => item.replace(/^"(.*)"$/, "$1"));
+  if (/^".*"$/.test(text)) return expectedValue(text.slice(1, -1), type);
+  if (["Duration", "MemorySize", "Boolean", "Integer", "Long", "Double", "Float", "Enum"].includes(type)) {
+    const value = expectedValue(text, type);
+    return typeof value === "number" && Number.isNaN(value) ? undefined : value;
+  }
+  return undefined;
+}
+
 /** The probe's value in a form comparable with expectedValue(): enum names upper-cased. */
 function flinkValue(value: unknown, type: string | undefined): unknown {
   if (type === "Enum" && typeof value === "string") return value.toUpperCase();
@@ -266,6 +281,24 @@ describeFlink.each(CATALOGED_VERSIONS)("Flink %s", (line) => {
       const documented = catalog.option(key)!.type;
       if (options && !options.some((o) => o.type === documented)) differ.push(`${key}: catalog ${documented}, Flink ${options.map((o) => o.type).join("/")}`);
     }
+    expect({ release, differ }).toEqual({ release, differ: [] });
+  });
+
+  test("the catalog's default of every key is Flink's, where the docs give a value", () => {
+    const differ: string[] = [];
+    let compared = 0;
+    for (const key of catalog.keys()) {
+      const documented = catalog.option(key)!;
+      const expected = documentedDefault(documented.default, documented.type);
+      const options = optionsByKey.get(key);
+      if (expected === undefined || !options) continue;
+      compared++;
+      // Flink declares "no default" as null or as an empty string or list; the docs print (none) for all three.
+      const flinkDefault = (o: FlinkOption) => (o.default === null ? (o.type === "String" ? "" : o.type.startsWith("List") ? [] : null) : flinkValue(o.default, o.type));
+      const matches = options.some((o) => JSON.stringify(flinkDefault(o)) === JSON.stringify(expected));
+      if (!matches) differ.push(`${key}: docs ${documented.default}, Flink ${options.map((o) => JSON.stringify(o.default)).join("/")}`);
+    }
+    expect(compared).toBeGreaterThan(400);
     expect({ release, differ }).toEqual({ release, differ: [] });
   });
 
