@@ -84,6 +84,11 @@ function mavenSettingsArgs(workDir) {
   return ["-s", file];
 }
 
+/** The .jar files of a directory, sorted by name (none when it does not exist). */
+function jarsIn(dir) {
+  return fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith(".jar")).sort() : [];
+}
+
 function copyDependencies(line, profiles, outDir, workDir) {
   fs.rmSync(outDir, { recursive: true, force: true });
   const args = ["-B", "-q", ...mavenSettingsArgs(workDir), "-f", POM, "-P", profiles, "dependency:copy-dependencies", `-DoutputDirectory=${outDir}`];
@@ -91,20 +96,41 @@ function copyDependencies(line, profiles, outDir, workDir) {
   if (!result.ok) throw new Error(`mvn ${args.join(" ")} failed for Flink ${line}:\n${result.output}`);
 }
 
-/** Copies a local installation's lib/*.jar and plugins/<name>/*.jar into the layout the tests use. */
-function copyFromDist(dist, libDir, pluginsDir) {
-  const jars = (dir) => (fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith(".jar")) : []);
-  const libJars = jars(path.join(dist, "lib"));
+/**
+ * Copies a local installation's lib/*.jar and plugins/<name>/*.jar into the layout the tests use, and its
+ * opt/*.jar (the optional modules whose options the catalog lists) into catalog-lib/.
+ */
+function copyFromDist(dist, libDir, pluginsDir, catalogLibDir) {
+  const libJars = jarsIn(path.join(dist, "lib"));
   if (libJars.length === 0) throw new Error(`${dist}/lib holds no jars: not a Flink installation`);
   fs.mkdirSync(libDir, { recursive: true });
   for (const jar of libJars) fs.copyFileSync(path.join(dist, "lib", jar), path.join(libDir, jar));
+  fs.mkdirSync(catalogLibDir, { recursive: true });
+  for (const jar of jarsIn(path.join(dist, "opt"))) fs.copyFileSync(path.join(dist, "opt", jar), path.join(catalogLibDir, jar));
   const plugins = path.join(dist, "plugins");
   for (const plugin of fs.existsSync(plugins) ? fs.readdirSync(plugins) : []) {
-    for (const jar of jars(path.join(plugins, plugin))) {
+    for (const jar of jarsIn(path.join(plugins, plugin))) {
       fs.mkdirSync(path.join(pluginsDir, plugin), { recursive: true });
       fs.copyFileSync(path.join(plugins, plugin, jar), path.join(pluginsDir, plugin, jar));
     }
   }
+}
+
+/** A local installation's jars by name and size, so that replacing them prepares the line again. */
+function distListing(dist) {
+  if (!dist) return "";
+  const listing = [];
+  for (const sub of ["lib", "opt", "plugins"]) {
+    const walk = (dir) => {
+      for (const entry of fs.existsSync(dir) ? fs.readdirSync(dir, { withFileTypes: true }) : []) {
+        const full = path.join(dir, entry.name);
+        if (entry.isDirectory()) walk(full);
+        else listing.push(`${path.relative(dist, full)}:${fs.statSync(full).size}`);
+      }
+    };
+    walk(path.join(dist, sub));
+  }
+  return `${dist}\n${listing.sort().join("\n")}`;
 }
 
 /** What a line's jars were resolved from, and what its compiled classes were built from: a change to either redoes that step. */
@@ -115,9 +141,37 @@ function fingerprints(line) {
     return h.update(extra).digest("hex");
   };
   return {
-    jars: hash([POM], `${line}\n${process.env[distVariable(line)] || ""}\n${process.env.FLINK_TEST_MAVEN_REPO || ""}`),
+    jars: hash([POM, __filename], `${line}\n${distListing(process.env[distVariable(line)])}\n${process.env.FLINK_TEST_MAVEN_REPO || ""}`),
     classes: hash([PROBE_SOURCE, JOB_SOURCE, __filename], line),
   };
+}
+
+/**
+ * Takes a lock directory, waiting while another process (a parallel jest worker) holds it; a lock whose
+ * owner has died is taken over. Returns the release function.
+ */
+function lock(lockDir) {
+  fs.mkdirSync(path.dirname(lockDir), { recursive: true });
+  const deadline = Date.now() + 15 * 60 * 1000;
+  for (;;) {
+    try {
+      fs.mkdirSync(lockDir);
+      fs.writeFileSync(path.join(lockDir, "pid"), String(process.pid));
+      return () => fs.rmSync(lockDir, { recursive: true, force: true });
+    } catch (error) {
+      if (error.code !== "EEXIST") throw error;
+      let owner;
+      try {
+        owner = Number(fs.readFileSync(path.join(lockDir, "pid"), "utf8"));
+        process.kill(owner, 0);
+      } catch {
+        // no pid yet, or its owner is gone: take it over once it is old enough to not be mid-creation
+        if (Date.now() - fs.statSync(lockDir).mtimeMs > 2000) fs.rmSync(lockDir, { recursive: true, force: true });
+      }
+      if (Date.now() > deadline) throw new Error(`${lockDir} is still held by process ${owner}`);
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 500);
+    }
+  }
 }
 
 /**
@@ -141,11 +195,16 @@ function prepare(line) {
   };
   const stampFile = path.join(dir, "ready.json");
   const wanted = fingerprints(line);
-  const stamp = fs.existsSync(stampFile) ? JSON.parse(fs.readFileSync(stampFile, "utf8")) : {};
-  if (stamp.jars !== wanted.jars) resolveJars(layout);
-  if (stamp.jars !== wanted.jars || stamp.classes !== wanted.classes) compileClasses(layout);
-  fs.writeFileSync(stampFile, JSON.stringify({ line, release, ...wanted }, null, 2) + "\n");
-  const jars = (d) => (fs.existsSync(d) ? fs.readdirSync(d).filter((f) => f.endsWith(".jar")).sort().map((f) => path.join(d, f)) : []);
+  const unlock = lock(`${dir}.lock`);
+  try {
+    const stamp = fs.existsSync(stampFile) ? JSON.parse(fs.readFileSync(stampFile, "utf8")) : {};
+    if (stamp.jars !== wanted.jars) resolveJars(layout);
+    if (stamp.jars !== wanted.jars || stamp.classes !== wanted.classes) compileClasses(layout);
+    fs.writeFileSync(stampFile, JSON.stringify({ line, release, ...wanted }, null, 2) + "\n");
+  } finally {
+    unlock();
+  }
+  const jars = (d) => jarsIn(d).map((f) => path.join(d, f));
   const classpath = jars(layout.libDir);
   const pluginJars = fs.existsSync(layout.pluginsDir) ? fs.readdirSync(layout.pluginsDir).sort().flatMap((p) => jars(path.join(layout.pluginsDir, p))) : [];
   return { ...layout, classpath, catalogClasspath: [...classpath, ...pluginJars, ...jars(layout.catalogLibDir)] };
@@ -157,7 +216,7 @@ function resolveJars(layout) {
   fs.mkdirSync(dir, { recursive: true });
   const dist = process.env[distVariable(line)];
   if (dist) {
-    copyFromDist(path.resolve(dist), libDir, pluginsDir);
+    copyFromDist(path.resolve(dist), libDir, pluginsDir, catalogLibDir);
   } else {
     copyDependencies(line, `flink-${line}`, libDir, dir);
     // The reporter is a plugin in flink-dist: out of lib/, into its own folder.

@@ -27,7 +27,7 @@ const VERSIONS = [
   { version: "2.0", ref: "release-2.0.2-rc4", commit: "a2a1e271cd6ffe4d671dfb480acc2ffe33b5a2b5" },
   { version: "2.1", ref: "release-2.1.2-rc1", commit: "7d34ef8f8aa24d4808dfe16b342f70ce72437d11" },
   { version: "2.2", ref: "release-2.2.1-rc2", commit: "1d2382612e30cc5dc0126ba36f8121497c7a335a" },
-  // The release-2.3 branch head; checked against the released 2.3.0 jars by test/flink-catalog.test.ts.
+  // The release-2.3 branch head; checked against the released 2.3.0 jars by test/real-flink.test.ts.
   { version: "2.3", ref: "release-2.3", commit: "4ef388f3acd1b37cf9157a0e3e5ccf8978637d1b" },
 ];
 

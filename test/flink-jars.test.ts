@@ -23,8 +23,11 @@ describeWithRealFlink("scripts/flink-jars.js tests (test/flink-jars.test.ts)", [
   });
   afterEach(() => fs.rmSync(work, { recursive: true, force: true }));
 
-  const prepare = (env: Record<string, string>) =>
-    spawnSync(process.execPath, [script, "2.3"], { env: { ...process.env, FLINK_TEST_JARS_DIR: path.join(work, "jars"), ...env }, encoding: "utf8", timeout: 300_000 });
+  /** The script for 2.3 with only the given FLINK_TEST_* variables (none of the caller's own). */
+  const prepare = (env: Record<string, string>) => {
+    const base = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith("FLINK_TEST_")));
+    return spawnSync(process.execPath, [script, "2.3"], { env: { ...base, FLINK_TEST_JARS_DIR: path.join(work, "jars"), ...env }, encoding: "utf8", timeout: 300_000 });
+  };
 
   test("FLINK_TEST_DIST_<line> takes a local Flink installation's lib/ and plugins/ instead of Maven", () => {
     // A local installation laid out as flink-dist lays it out, from the jars Maven resolved.

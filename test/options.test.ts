@@ -1,8 +1,11 @@
+import * as fs from "fs";
+import * as path from "path";
 import { catalogFor } from "../lib/config/catalog";
 import { BuildResult, buildConfiguration } from "../lib/config/options";
 import { formatProblem } from "../lib/config/problems";
 import { FlinkSettings, MetricReporter, RestartStrategy, StateBackend } from "../lib/config/settings";
 import { CATALOGED_VERSIONS, FlinkVersion } from "../lib/config/version";
+import { SETTINGS_FIXTURES } from "./fixtures/settings";
 
 const V = FlinkVersion.V2_2;
 const TOKEN = "${TfToken[TOKEN.42]}";
@@ -286,8 +289,10 @@ describe("raw keys", () => {
     expect(config.entries.get("pipeline.global-job-parameters")).toBe("environment:production,team:analytics");
   });
 
-  test("a map whose keys or values hold Flink's separators is refused", () => {
+  test("a map whose keys or values hold Flink's separators is refused, as are nested and empty maps", () => {
     expect(errors({ rawConfig: { "pipeline.global-job-parameters": { url: "http://x" } } })).toEqual([expect.stringMatching(/must not hold ',', ':' or quotes/)]);
+    expect(errors({ rawConfig: { "pipeline.global-job-parameters": { a: { b: "c" } } as never } })).toEqual([expect.stringMatching(/must be a non-empty map of strings/)]);
+    expect(errors({ rawConfig: { "pipeline.global-job-parameters": {} } })).toEqual([expect.stringMatching(/must be a non-empty map of strings/)]);
   });
 
   test("an unknown key names the closest known keys", () => {
@@ -351,5 +356,18 @@ describe("raw keys", () => {
   test("raw keys are written after the typed keys, sorted", () => {
     const keys = Object.keys(entries({ rawConfig: { "web.upload.dir": "/tmp/u", "web.history": 10, "execution.buffer-timeout.interval": "100 ms" } }));
     expect(keys.slice(-3)).toEqual(["execution.buffer-timeout.interval", "web.history", "web.upload.dir"]);
+  });
+});
+
+describe("settings fixtures", () => {
+  test("together write every key the typed settings write (test/real-flink.test.ts hands them to Flink)", () => {
+    const source = fs.readFileSync(path.join(__dirname, "..", "lib", "config", "options.ts"), "utf8");
+    const typedKeys = [...new Set([...source.matchAll(/w\.\w+\(\s*"([a-z][\w.-]+)"/g)].map((m) => m[1]))];
+    expect(typedKeys.length).toBeGreaterThan(80);
+    const written = new Set<string>();
+    for (const settings of Object.values(SETTINGS_FIXTURES)) {
+      for (const [key, property] of build(settings, FlinkVersion.V2_3).configuration!.sources) if (!property.startsWith("rawConfig")) written.add(key);
+    }
+    expect(typedKeys.filter((key) => !written.has(key))).toEqual([]);
   });
 });

@@ -1,13 +1,11 @@
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
-import { App, TerraformStack } from "cdktf";
 import { parse as parseYaml } from "yaml";
-import { CATALOGED_VERSIONS, CatalogedVersion, FlinkCluster, FlinkVersion, buildConfiguration, catalogFor, jobManagerJvmArgs, taskManagerJvmArgs } from "../lib";
+import { CATALOGED_VERSIONS, CatalogedVersion, FlinkVersion, buildConfiguration, catalogFor, jobManagerJvmArgs, taskManagerJvmArgs } from "../lib";
 import { parseDuration, parseMemorySize } from "../lib/config/units";
-import { addExamples } from "./helpers/examples";
 import { FlinkOption, FlinkReadConfig, ProbeReport, describeWithRealFlink, dynamicConfigs, flinkLayout, jvmMemoryFlags, probeReport, writeConfigDirs } from "./helpers/real-flink";
 import { SETTINGS_FIXTURES } from "./fixtures/settings";
+import { FIXTURES_STACK, RenderedCluster, renderedClusters } from "./helpers/rendered";
 
 /**
  * Flink itself judges what we render, for every cataloged line at its newest release (test/flink/pom.xml):
@@ -19,44 +17,6 @@ import { SETTINGS_FIXTURES } from "./fixtures/settings";
  */
 
 const describeFlink = describeWithRealFlink("real-Flink catalog, read and memory tests (test/real-flink.test.ts)", CATALOGED_VERSIONS);
-
-interface RenderedCluster {
-  readonly name: string;
-  readonly line: CatalogedVersion;
-  readonly configYaml: string;
-  readonly memory: { taskManager?: Record<string, number>; jobManager?: Record<string, number> };
-}
-
-/** Every cluster of the examples, and each settings fixture at every version, as synthesized files. */
-function renderClusters(): RenderedCluster[] {
-  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), "cdktf-flink-real-"));
-  try {
-    const app = new App({ outdir });
-    addExamples(app);
-    const fixtures = new TerraformStack(app, "real-flink-fixtures");
-    for (const version of CATALOGED_VERSIONS) {
-      for (const [name, settings] of Object.entries(SETTINGS_FIXTURES)) {
-        const clusterName = `${name}-${version.replace(".", "-")}`;
-        new FlinkCluster(fixtures, clusterName, { ...settings, version: FlinkVersion.of(version), clusterName });
-      }
-    }
-    app.synth();
-    const clusters: RenderedCluster[] = [];
-    for (const stack of fs.readdirSync(path.join(outdir, "stacks")).sort()) {
-      const flinkDir = path.join(outdir, "stacks", stack, "flink");
-      if (!fs.existsSync(flinkDir)) continue;
-      const manifest = JSON.parse(fs.readFileSync(path.join(flinkDir, "manifest.json"), "utf8"));
-      for (const cluster of manifest.clusters) {
-        const line = FlinkVersion.of(cluster.flinkVersion).catalog!;
-        const read = (file: string) => fs.readFileSync(path.join(flinkDir, cluster.files[file]), "utf8");
-        clusters.push({ name: `${stack}/${cluster.name}`, line, configYaml: read("config.yaml"), memory: JSON.parse(read("memory.json")) });
-      }
-    }
-    return clusters;
-  } finally {
-    fs.rmSync(outdir, { recursive: true, force: true });
-  }
-}
 
 /**
  * Memory settings we refuse, each written as the keys a hand-written config.yaml would hold, with the
@@ -74,8 +34,11 @@ interface RefusedMemory {
 const METASPACE_AND_OVERHEAD_ABOVE_PROCESS = { ours: /less than JVM metaspace .* plus JVM overhead/, flink: /Sum of configured JVM Metaspace .* and JVM Overhead .* exceed configured Total Process Memory/ };
 const FLINK_AND_METASPACE_ABOVE_PROCESS = { ours: /less than Total Flink memory .* plus JVM metaspace/, flink: /configured Total Process Memory size .* is less than the sum of the derived Total Flink Memory size .* and the configured or default JVM Metaspace size/ };
 const PARTS_ABOVE_TOTAL_FLINK = { ours: /less than the .* that framework heap .* add up to/, flink: /Sum of configured Framework Heap Memory .* exceed configured Total Flink Memory/ };
-const MIN_ABOVE_MAX = { flink: /min value must be less or equal to max value/ };
-const FRACTION_OUT_OF_RANGE = { ours: /must be a fraction in \[0, 1\)/, flink: /fraction must be in range \[0, 1\)/ };
+/** Flink names the component in the outer exception and the rule in the inner one. */
+const inconsistent = (key: string, rule: string) => new RegExp(`Inconsistently configured Key: '${key.replace(/\./g, "\\.")}'.*${rule}`);
+const MIN_ABOVE_MAX = "min value must be less or equal to max value";
+const FRACTION_OUT_OF_RANGE = "fraction must be in range \\[0, 1\\)";
+const OUR_FRACTION_RULE = /must be a fraction in \[0, 1\)/;
 
 const REFUSED_MEMORY: readonly RefusedMemory[] = [
   { name: "TM process below metaspace + overhead", role: "taskManager", settings: { taskManager: { memory: { process: "400m" } } }, keys: { "taskmanager.memory.process.size": "400m" }, ...METASPACE_AND_OVERHEAD_ABOVE_PROCESS },
@@ -93,7 +56,7 @@ const REFUSED_MEMORY: readonly RefusedMemory[] = [
     settings: { taskManager: { memory: { process: "4g", networkMin: "512m", networkMax: "256m" } } },
     keys: { "taskmanager.memory.process.size": "4g", "taskmanager.memory.network.min": "512m", "taskmanager.memory.network.max": "256m" },
     ours: /networkMin: is .* above taskManager.memory.networkMax/,
-    ...MIN_ABOVE_MAX,
+    flink: inconsistent("taskmanager.memory.network.fraction", MIN_ABOVE_MAX),
   },
   {
     name: "TM overhead min above max",
@@ -101,7 +64,7 @@ const REFUSED_MEMORY: readonly RefusedMemory[] = [
     settings: { taskManager: { memory: { process: "4g", jvmOverheadMin: "1g", jvmOverheadMax: "512m" } } },
     keys: { "taskmanager.memory.process.size": "4g", "taskmanager.memory.jvm-overhead.min": "1g", "taskmanager.memory.jvm-overhead.max": "512m" },
     ours: /jvmOverheadMin: is .* above taskManager.memory.jvmOverheadMax/,
-    ...MIN_ABOVE_MAX,
+    flink: inconsistent("taskmanager.memory.jvm-overhead.fraction", MIN_ABOVE_MAX),
   },
   {
     name: "TM task heap and managed above total Flink memory",
@@ -119,7 +82,7 @@ const REFUSED_MEMORY: readonly RefusedMemory[] = [
     ours: /leaves .* of network memory, above taskManager.memory.networkMax/,
     flink: /Derived Network Memory size .* is not in configured Network Memory range/,
   },
-  { name: "TM network fraction above 1", role: "taskManager", settings: { taskManager: { memory: { process: "2g", networkFraction: 1.5 } } }, keys: { "taskmanager.memory.process.size": "2g", "taskmanager.memory.network.fraction": "1.5" }, ...FRACTION_OUT_OF_RANGE },
+  { name: "TM network fraction above 1", role: "taskManager", settings: { taskManager: { memory: { process: "2g", networkFraction: 1.5 } } }, keys: { "taskmanager.memory.process.size": "2g", "taskmanager.memory.network.fraction": "1.5" }, ours: OUR_FRACTION_RULE, flink: inconsistent("taskmanager.memory.network.fraction", FRACTION_OUT_OF_RANGE) },
   { name: "JM process below metaspace + overhead", role: "jobManager", settings: { jobManager: { memory: { process: "300m" } } }, keys: { "jobmanager.memory.process.size": "300m" }, ...METASPACE_AND_OVERHEAD_ABOVE_PROCESS },
   { name: "JM heap above the process", role: "jobManager", settings: { jobManager: { memory: { process: "1g", heap: "1g" } } }, keys: { "jobmanager.memory.process.size": "1g", "jobmanager.memory.heap.size": "1g" }, ...FLINK_AND_METASPACE_ABOVE_PROCESS },
   {
@@ -130,7 +93,7 @@ const REFUSED_MEMORY: readonly RefusedMemory[] = [
     ours: /jobManager.memory.heap .* plus jobManager.memory.offHeap .* add up to/,
     flink: /Sum of the configured JVM Heap Memory .* and the configured Off-heap Memory .* does not match the configured Total Flink Memory/,
   },
-  { name: "JM overhead fraction of 1", role: "jobManager", settings: { jobManager: { memory: { process: "2g", jvmOverheadFraction: 1 } } }, keys: { "jobmanager.memory.process.size": "2g", "jobmanager.memory.jvm-overhead.fraction": "1" }, ...FRACTION_OUT_OF_RANGE },
+  { name: "JM overhead fraction of 1", role: "jobManager", settings: { jobManager: { memory: { process: "2g", jvmOverheadFraction: 1 } } }, keys: { "jobmanager.memory.process.size": "2g", "jobmanager.memory.jvm-overhead.fraction": "1" }, ours: OUR_FRACTION_RULE, flink: inconsistent("jobmanager.memory.jvm-overhead.fraction", FRACTION_OUT_OF_RANGE) },
 ];
 
 /**
@@ -150,6 +113,15 @@ const NOT_SERVED: Partial<Record<CatalogedVersion, ReadonlyArray<{ module: strin
     { module: "flink-metrics-otel", keys: /^metrics\.reporter\.OpenTelemetry\./ },
   ],
 };
+
+/** Documented placeholder keys no static ConfigOption declares, and why. */
+const PLACEHOLDERS_WITHOUT_OPTION: readonly string[] = [
+  // flink-external-resource-gpu: Maven Central lacks its parent POM (flink-external-resources), so it cannot be resolved.
+  "external-resource.<resource_name>.param.discovery-script.args",
+  "external-resource.<resource_name>.param.discovery-script.path",
+  // Flink builds this key per delegation token provider at run time (DelegationTokenProvider.serviceName()).
+  "security.delegation.token.provider.<serviceName>.enabled",
+];
 
 /** What a rendered value means, in the probe's normal form for Flink's type of the key. */
 function expectedValue(value: unknown, type: string | undefined): unknown {
@@ -222,7 +194,7 @@ const bytes = (value: string | undefined) => (value === undefined ? undefined : 
 describeFlink.each(CATALOGED_VERSIONS)("Flink %s", (line) => {
   const catalog = catalogFor(line);
   let report: ProbeReport;
-  let clusters: RenderedCluster[];
+  let clusters: readonly RenderedCluster[];
   let refusedReads: FlinkReadConfig[];
   let optionsByKey: Map<string, FlinkOption[]>;
   let release: string;
@@ -231,7 +203,7 @@ describeFlink.each(CATALOGED_VERSIONS)("Flink %s", (line) => {
   beforeAll(() => {
     const layout = flinkLayout(line);
     release = layout.release;
-    clusters = renderClusters().filter((c) => c.line === line);
+    clusters = renderedClusters().filter((c) => c.line === line);
     const refusedFiles = REFUSED_MEMORY.map((r) => ({ name: `refused-${r.name}`, configYaml: Object.entries(r.keys).map(([k, v]) => `${k}: ${v}\n`).join("") }));
     const { root, dirs } = writeConfigDirs([...clusters.map((c) => ({ name: c.name, configYaml: c.configYaml })), ...refusedFiles]);
     configsRoot = root;
@@ -246,7 +218,7 @@ describeFlink.each(CATALOGED_VERSIONS)("Flink %s", (line) => {
   });
 
   test("renders the examples and every settings fixture for this version", () => {
-    expect(clusters.filter((c) => c.name.startsWith("real-flink-fixtures/"))).toHaveLength(Object.keys(SETTINGS_FIXTURES).length);
+    expect(clusters.filter((c) => c.name.startsWith(`${FIXTURES_STACK}/`))).toHaveLength(Object.keys(SETTINGS_FIXTURES).length);
     expect(report.options.length).toBeGreaterThan(500);
   });
 
@@ -263,6 +235,16 @@ describeFlink.each(CATALOGED_VERSIONS)("Flink %s", (line) => {
     expect({ release, unexplained }).toEqual({ release, unexplained: [] });
     // Each listed module must still explain something; once Maven Central serves it, drop it from the list.
     for (const m of notServed) expect({ module: m.module, checkable: missing.some((key) => m.keys.test(key)) }).toEqual({ module: m.module, checkable: true });
+  });
+
+  test("every placeholder key the catalog documents is declared by Flink, as it is or without its reporter prefix", () => {
+    const placeholders = Object.keys(catalogFile(line).options).filter((key) => key.includes("<"));
+    expect(placeholders.length).toBeGreaterThan(10);
+    const undeclared = placeholders.filter((key) => {
+      const parameter = /^(?:metrics|traces|events)\.reporter\.<[^>]+>\.(.+)$/.exec(key)?.[1];
+      return !optionsByKey.has(key) && !(parameter !== undefined && optionsByKey.has(parameter));
+    });
+    expect({ release, undeclared }).toEqual({ release, undeclared: PLACEHOLDERS_WITHOUT_OPTION.filter((key) => placeholders.includes(key)) });
   });
 
   test("every key the catalog calls deprecated is one Flink still falls back from", () => {
@@ -312,6 +294,8 @@ describeFlink.each(CATALOGED_VERSIONS)("Flink %s", (line) => {
         const flink = read.values[key];
         if (!flink) problems.push(`${cluster.name}: ${key} is not in the configuration Flink loaded`);
         else if (flink.error) problems.push(`${cluster.name}: ${key}: ${flink.error}`);
+        // Only a reporter's own parameters are read without a ConfigOption of their full key (from its MetricConfig).
+        else if (flink.option === null && !/^metrics\.reporter\.[^.]+\./.test(key)) problems.push(`${cluster.name}: ${key}: no ConfigOption of Flink ${release} reads it`);
         else {
           const expected = expectedValue(value, flink.type);
           const actual = flinkValue(flink.value, flink.type);
@@ -374,6 +358,6 @@ describeFlink.each(CATALOGED_VERSIONS)("Flink %s", (line) => {
   });
 });
 
-function catalogFile(line: CatalogedVersion): { deprecated: Record<string, string[]> } {
+function catalogFile(line: CatalogedVersion): { options: Record<string, unknown>; deprecated: Record<string, string[]> } {
   return JSON.parse(fs.readFileSync(path.join(__dirname, "..", "catalog", `flink-${line}.json`), "utf8"));
 }

@@ -124,7 +124,9 @@ export function valueTypeProblem(option: CatalogOption, value: RawConfigValue): 
       return Array.isArray(value) || typeof value === "string" ? undefined : "must be a list of strings";
     case "Map":
       if (typeof value === "string") return undefined;
-      if (!isStringMap(value)) return "must be a map of strings";
+      if (!isStringMap(value) || Object.keys(value).length === 0 || Object.values(value).some((v) => !["string", "number", "boolean"].includes(typeof v))) {
+        return "must be a non-empty map of strings";
+      }
       return Object.entries(value).some(([k, v]) => /[,:'"]/.test(k + String(v))) ? "must not hold ',', ':' or quotes in its keys or values (Flink splits the map on them)" : undefined;
     default:
       return scalar ? undefined : "must be a single value";

@@ -1,4 +1,4 @@
-import { spawnSync } from "child_process";
+import { execFile, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -37,7 +37,7 @@ const flinkJars = require(script) as FlinkJarsScript;
 export function describeWithRealFlink(what: string, lines: readonly string[], otherProblem?: string): jest.Describe {
   const available = otherProblem ? { ok: false, reason: otherProblem } : flinkJars.availability([...lines]);
   if (available.ok) return describe;
-  if (process.env.CI === "true") {
+  if (isCi()) {
     describe(what, () => {
       test("real Flink can run (CI=true: .ci/run installs it)", () => {
         throw new Error(`${what} cannot run: ${available.reason}`);
@@ -48,6 +48,12 @@ export function describeWithRealFlink(what: string, lines: readonly string[], ot
     console.warn(`SKIPPED: ${what} did not run: ${available.reason}`);
   }
   return describe.skip;
+}
+
+/** CI as CI services set it: any value but empty, "0" or "false". */
+export function isCi(): boolean {
+  const ci = (process.env.CI ?? "").toLowerCase();
+  return ci !== "" && ci !== "0" && ci !== "false";
 }
 
 /** Prepares (or reuses) a line's jars and probe; minutes on a cold ~/.m2, milliseconds after. */
@@ -94,12 +100,24 @@ export interface ProbeReport {
   readonly configs: readonly FlinkReadConfig[];
 }
 
+const probeArgs = (layout: FlinkLayout, configDirs: readonly string[]) => ["-cp", [layout.probeDir, ...layout.catalogClasspath].join(path.delimiter), "FlinkProbe", "report", ...configDirs];
+const PROBE_OPTIONS = { encoding: "utf8", maxBuffer: 512 * 1024 * 1024, timeout: 180_000 } as const;
+
 /** Runs test/flink/probe/FlinkProbe against one line's jars: every option, and each config dir as Flink reads and sizes it. */
 export function probeReport(layout: FlinkLayout, configDirs: readonly string[]): ProbeReport {
-  const classpath = [layout.probeDir, ...layout.catalogClasspath].join(path.delimiter);
-  const run = spawnSync("java", ["-cp", classpath, "FlinkProbe", "report", ...configDirs], { encoding: "utf8", maxBuffer: 512 * 1024 * 1024, timeout: 180_000 });
+  const run = spawnSync("java", probeArgs(layout, configDirs), PROBE_OPTIONS);
   if (run.status !== 0) throw new Error(`FlinkProbe on Flink ${layout.release} failed (${run.error?.message ?? `exit ${run.status}`}):\n${run.stderr}`);
   return JSON.parse(run.stdout) as ProbeReport;
+}
+
+/** probeReport() without blocking the event loop, for tests that run side by side. */
+export function probeReportAsync(layout: FlinkLayout, configDirs: readonly string[]): Promise<ProbeReport> {
+  return new Promise((resolve, reject) => {
+    execFile("java", probeArgs(layout, configDirs), PROBE_OPTIONS, (error, stdout, stderr) => {
+      if (error) reject(new Error(`FlinkProbe on Flink ${layout.release} failed (${error.message}):\n${stderr}`));
+      else resolve(JSON.parse(stdout) as ProbeReport);
+    });
+  });
 }
 
 /** Writes each config.yaml into its own directory (as Flink's --configDir expects) under a fresh temp dir. */

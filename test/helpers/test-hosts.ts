@@ -21,10 +21,11 @@ function ipQuietly(...args: string[]): void {
 
 /** Why test hosts cannot be made here, or undefined when they can. */
 export function testHostsProblem(): string | undefined {
+  if (process.getuid?.() !== 0) return "test hosts (network namespaces) need root";
   try {
     execFileSync("ip", ["netns", "list"], { stdio: "ignore" });
   } catch {
-    return "iproute2 (`ip netns`) is not usable here (it needs root and Debian's iproute2)";
+    return "iproute2 (`ip netns`) is not usable here (install Debian's iproute2)";
   }
   return undefined;
 }
@@ -34,28 +35,62 @@ export interface TestHost {
   readonly address: string;
 }
 
-/** A bridge `<prefix>br` with address 10.<subnet>.254 in this namespace and hosts 10.<subnet>.1, .2, ... */
+const NAMESPACE_PREFIX = "cdktf-flink-";
+
+const isAlive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/** Kills whatever still runs in a namespace (deleting it would not), then deletes it. */
+function removeNamespace(ns: string): void {
+  try {
+    for (const pid of execFileSync("ip", ["netns", "pids", ns], { encoding: "utf8" }).split(/\s+/).filter(Boolean)) {
+      try {
+        process.kill(Number(pid), "SIGKILL");
+      } catch {
+        // already gone
+      }
+    }
+  } catch {
+    // no such namespace
+  }
+  ipQuietly("netns", "del", ns);
+}
+
+/**
+ * A bridge with address <subnet>.254 in this namespace and hosts <subnet>.1, .2, ... Names carry this
+ * process's pid, so runs side by side never touch each other, and a crashed run's leftovers (whose pid
+ * is gone) are removed by the next one.
+ */
 export class TestNetwork {
   private readonly hosts: TestHost[] = [];
   private readonly processes = new Set<ChildProcess>();
-  private readonly bridge: string;
+  private readonly id: string;
+  private readonly subnet: string;
 
-  /** `prefix` (a few letters) names every namespace and link, so a crashed run's leftovers are removed first. */
-  constructor(
-    private readonly prefix: string,
-    private readonly subnet: string,
-  ) {
-    this.bridge = `${prefix}br`;
-    this.removeLeftovers();
+  /** `tag` (a few letters or digits) tells this network from the process's others. */
+  constructor(tag: string) {
+    this.id = `${process.pid.toString(36)}x${tag}`;
+    this.subnet = `10.${100 + (process.pid % 100)}.${[...tag].reduce((sum, c) => (sum * 31 + c.charCodeAt(0)) % 250, 0)}`;
+    removeLeftovers();
     ip("link", "add", this.bridge, "type", "bridge");
-    ip("addr", "add", `${subnet}.254/24`, "dev", this.bridge);
+    ip("addr", "add", `${this.subnet}.254/24`, "dev", this.bridge);
     ip("link", "set", this.bridge, "up");
+  }
+
+  private get bridge(): string {
+    return `c${this.id}b`;
   }
 
   public addHost(name: string): TestHost {
     const index = this.hosts.length + 1;
-    const ns = `${this.prefix}-${name}`;
-    const outside = `${this.prefix}v${index}`;
+    const ns = `${NAMESPACE_PREFIX}${this.id}-${name}`;
+    const outside = `c${this.id}v${index}`;
     ip("netns", "add", ns);
     ip("link", "add", outside, "type", "veth", "peer", "name", "eth0", "netns", ns);
     ip("link", "set", outside, "master", this.bridge, "up");
@@ -66,7 +101,6 @@ export class TestNetwork {
     this.hosts.push(host);
     return host;
   }
-
   /** Starts `command` inside `host`'s namespace; its output goes to `logFile`. Stopped by cleanup(). */
   public start(host: TestHost, command: string, args: readonly string[], options: { env?: NodeJS.ProcessEnv; logFile: string }): ChildProcess {
     const log = fs.openSync(options.logFile, "a");
@@ -74,7 +108,13 @@ export class TestNetwork {
     const child = spawn("ip", ["netns", "exec", host.name, command, ...args], { env: options.env, stdio: ["ignore", log, log] });
     fs.closeSync(log);
     this.processes.add(child);
-    child.on("exit", () => this.processes.delete(child));
+    // Should jest end the worker before cleanup() ran, the JVMs must not outlive it.
+    const killOnExit = () => child.kill("SIGKILL");
+    process.once("exit", killOnExit);
+    child.on("exit", () => {
+      this.processes.delete(child);
+      process.removeListener("exit", killOnExit);
+    });
     return child;
   }
 
@@ -89,21 +129,27 @@ export class TestNetwork {
   /** Kills every process still running and removes the namespaces and the bridge; safe to call twice. */
   public async cleanup(): Promise<void> {
     await Promise.all([...this.processes].map((child) => this.kill(child)));
-    this.removeLeftovers();
-  }
-
-  private removeLeftovers(): void {
-    let namespaces: string[] = [];
-    try {
-      namespaces = execFileSync("ip", ["netns", "list"], { encoding: "utf8" })
-        .split("\n")
-        .map((line) => line.split(" ")[0])
-        .filter((name) => name.startsWith(`${this.prefix}-`));
-    } catch {
-      // no namespaces at all
-    }
-    for (const ns of namespaces) ipQuietly("netns", "del", ns);
+    for (const host of this.hosts) removeNamespace(host.name);
     ipQuietly("link", "del", this.bridge);
+  }
+}
+
+/** Removes the namespaces and bridges of runs whose process is gone. */
+function removeLeftovers(): void {
+  let namespaces: string[] = [];
+  try {
+    namespaces = execFileSync("ip", ["netns", "list"], { encoding: "utf8" })
+      .split("\n")
+      .map((line) => line.split(" ")[0])
+      .filter((name) => name.startsWith(NAMESPACE_PREFIX));
+  } catch {
+    // no namespaces at all
+  }
+  for (const ns of namespaces) {
+    const id = ns.slice(NAMESPACE_PREFIX.length, ns.lastIndexOf("-"));
+    if (isAlive(parseInt(id.split("x")[0], 36))) continue;
+    removeNamespace(ns);
+    ipQuietly("link", "del", `c${id}b`);
   }
 }
 

@@ -2,6 +2,9 @@ import { stringify } from "yaml";
 import { FLINK_UID, pluginCopyCommands, shellQuote } from "../flink-process";
 import { FlinkRuntime } from "./runtime";
 
+/** How long systemd waits before starting a crashed Flink process again. */
+export const RESTART_SEC = 10;
+
 /** Where the nodes keep Flink's configuration (FLINK_CONF_DIR) and logs. */
 export const CONF_DIR = "/etc/flink";
 export const LOG_DIR = "/var/log/flink";
@@ -87,7 +90,7 @@ function systemdUnit(setup: NodeSetup): string {
       `ExecStop=/usr/bin/docker stop ${name}`,
     );
   }
-  service.push("Restart=on-failure", "RestartSec=10");
+  service.push("Restart=on-failure", `RestartSec=${RESTART_SEC}`);
   return ["[Unit]", ...unit, "", "[Service]", ...service, "", "[Install]", "WantedBy=multi-user.target", ""].join("\n");
 }
 
