@@ -234,6 +234,13 @@ describeFlink("Flink session cluster from examples/config-only", () => {
         });
         expect(restarts).toBeGreaterThanOrEqual(1);
 
+        // The restored job checkpoints again, into the same directory.
+        const after = await wait("a checkpoint after the restore", 120_000, async () => {
+          const stats = await getJson(`${rest}/jobs/${jobId}/checkpoints`);
+          return stats.latest.completed && stats.latest.completed.id > recovered.stats.latest.restored.id ? stats : undefined;
+        });
+        expect(after.latest.completed.external_path).toContain(checkpointsDir);
+
         // Flink logs every deprecated key it reads from config.yaml: none of ours is one. (It also logs
         // rest.port as the fallback of rest.bind-port, which is how rest.port is meant to be used.)
         const logs = ["jobmanager", ...taskManagers.map((t) => t.role)].map((role) => fs.readFileSync(path.join(work, `${role}.log`), "utf8")).join("\n");
