@@ -18,10 +18,9 @@
  * Exit codes: 0 ready, 1 a step failed (its output is printed), 3 java, javac, jar or mvn missing.
  */
 "use strict";
-const { spawnSync } = require("child_process");
+const { spawn, spawnSync } = require("child_process");
 const crypto = require("crypto");
 const fs = require("fs");
-const os = require("os");
 const path = require("path");
 
 const REPO_ROOT = path.resolve(__dirname, "..");
@@ -254,7 +253,7 @@ function prepareAndReport(line) {
 /** Prepares one line in a child process; resolves with its exit code. */
 function prepareInChild(line) {
   return new Promise((resolve) => {
-    const child = require("child_process").spawn(process.execPath, [__filename, line], { stdio: "inherit" });
+    const child = spawn(process.execPath, [__filename, line], { stdio: "inherit" });
     child.on("exit", (code) => resolve(code === null ? 1 : code));
   });
 }

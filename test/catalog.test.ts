@@ -2,7 +2,7 @@ import { execFileSync, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { catalogFor, CatalogFile } from "../lib/config/catalog";
+import { catalogFor, readCatalogFile } from "../lib/config/catalog";
 import { CATALOGED_VERSIONS } from "../lib/config/version";
 
 const REPO_ROOT = path.resolve(__dirname, "..");
@@ -25,10 +25,6 @@ const EXPECTED = {
   "2.2": { rows: 958, dropped: 31, deprecated: 158 },
   "2.3": { rows: 995, dropped: 43, deprecated: 161 },
 } as const;
-
-function readCatalogFile(version: string): CatalogFile {
-  return JSON.parse(fs.readFileSync(path.join(REPO_ROOT, "catalog", `flink-${version}.json`), "utf8"));
-}
 
 describe.each(CATALOGED_VERSIONS)("catalog %s", (version) => {
   const catalog = catalogFor(version);

@@ -3,7 +3,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { RESTART_SEC } from "../lib/targets/ec2/cloud-init";
-import { FlinkLayout, describeWithRealFlink, dynamicConfigs, flinkLayout, probeReportAsync } from "./helpers/real-flink";
+import { FlinkLayout, describeWithRealFlink, dynamicConfigs, flinkLayout, probeReport } from "./helpers/real-flink";
 import { renderedClusters } from "./helpers/rendered";
 import { TestHost, TestNetwork, testHostsProblem, waitFor } from "./helpers/test-hosts";
 
@@ -78,7 +78,7 @@ describeFlink("Flink session cluster from examples/config-only", () => {
         const files = renderedClusters().find((c) => c.name === CLUSTER_OF_LINE[line])!;
         fs.writeFileSync(path.join(conf, "config.yaml"), files.configYaml);
         fs.writeFileSync(path.join(conf, "log4j-console.properties"), files.log4jProperties);
-        const ours = (await probeReportAsync(layout, [conf])).configs[0];
+        const ours = (await probeReport(layout, [conf])).configs[0];
         expect(ours.error).toBeUndefined();
         const flinkValue = (key: string) => ours.values?.[key]?.value as string | undefined;
         const javaOpts = (role: "jobmanager" | "taskmanager" | "client") =>
@@ -107,10 +107,9 @@ describeFlink("Flink session cluster from examples/config-only", () => {
             "execution.checkpointing.savepoint-dir": `file://${path.join(work, "durable", "savepoints")}`,
           };
         };
-        const resources = ours;
         const start = (host: TestHost, role: Role): ChildProcess => {
           const isJm = role === "jobmanager";
-          const params = isJm ? resources.jobManager : resources.taskManager;
+          const params = isJm ? ours.jobManager : ours.taskManager;
           if (params.error) throw new Error(`BashJavaUtils refused the rendered config: ${params.error}`);
           const logFile = path.join(work, `${role}.log`);
           const dynamic = dynamicProperties(dynamicConfigs(params.dynamicConfigs!));
@@ -136,10 +135,12 @@ describeFlink("Flink session cluster from examples/config-only", () => {
         const taskManagers = tms.map((host, i) => ({ host, role: `taskmanager-${i + 1}` as Role, child: start(host, `taskmanager-${i + 1}` as Role) }));
 
         // Both TaskManagers register with all their slots.
-        await wait("2 TaskManagers registered", 120_000, async () => {
-          const overview = await getJson(`${rest}/overview`);
-          return overview.taskmanagers === 2 && overview["slots-total"] === 2 * slots ? overview : undefined;
-        });
+        const bothTaskManagersRegistered = (what: string) =>
+          wait(what, 120_000, async () => {
+            const overview = await getJson(`${rest}/overview`);
+            return overview.taskmanagers === 2 && overview["slots-total"] === 2 * slots ? overview : undefined;
+          });
+        await bothTaskManagersRegistered("2 TaskManagers registered");
 
         // The JobManager runs with the rendered configuration.
         const jmConfig = Object.fromEntries(((await getJson(`${rest}/jobmanager/config`)) as Array<{ key: string; value: string }>).map((e) => [e.key, e.value]));
@@ -247,10 +248,7 @@ describeFlink("Flink session cluster from examples/config-only", () => {
         expect(logs.match(/Config uses deprecated configuration key .*/g) ?? []).toEqual([]);
 
         // The restarted TaskManager registers again, with all its slots.
-        await wait("the restarted TaskManager registered", 120_000, async () => {
-          const overview = await getJson(`${rest}/overview`);
-          return overview.taskmanagers === 2 && overview["slots-total"] === 2 * slots ? overview : undefined;
-        });
+        await bothTaskManagersRegistered("the restarted TaskManager registered");
       } catch (error) {
         // The processes' own logs say why; print their tails with the failure.
         const tails = fs.existsSync(work)

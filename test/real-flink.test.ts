@@ -1,7 +1,7 @@
 import * as fs from "fs";
-import * as path from "path";
 import { parse as parseYaml } from "yaml";
 import { CATALOGED_VERSIONS, CatalogedVersion, FlinkVersion, buildConfiguration, catalogFor, jobManagerJvmArgs, taskManagerJvmArgs } from "../lib";
+import { readCatalogFile } from "../lib/config/catalog";
 import { parseDuration, parseMemorySize } from "../lib/config/units";
 import { FlinkOption, FlinkReadConfig, ProbeReport, describeWithRealFlink, dynamicConfigs, flinkLayout, jvmMemoryFlags, probeReport, writeConfigDirs } from "./helpers/real-flink";
 import { SETTINGS_FIXTURES } from "./fixtures/settings";
@@ -200,14 +200,14 @@ describeFlink.each(CATALOGED_VERSIONS)("Flink %s", (line) => {
   let release: string;
   let configsRoot: string;
 
-  beforeAll(() => {
+  beforeAll(async () => {
     const layout = flinkLayout(line);
     release = layout.release;
     clusters = renderedClusters().filter((c) => c.line === line);
     const refusedFiles = REFUSED_MEMORY.map((r) => ({ name: `refused-${r.name}`, configYaml: Object.entries(r.keys).map(([k, v]) => `${k}: ${v}\n`).join("") }));
     const { root, dirs } = writeConfigDirs([...clusters.map((c) => ({ name: c.name, configYaml: c.configYaml })), ...refusedFiles]);
     configsRoot = root;
-    report = probeReport(layout, dirs);
+    report = await probeReport(layout, dirs);
     refusedReads = report.configs.slice(clusters.length);
     optionsByKey = new Map();
     for (const option of report.options) optionsByKey.set(option.key, [...(optionsByKey.get(option.key) ?? []), option]);
@@ -238,7 +238,7 @@ describeFlink.each(CATALOGED_VERSIONS)("Flink %s", (line) => {
   });
 
   test("every placeholder key the catalog documents is declared by Flink, as it is or without its reporter prefix", () => {
-    const placeholders = Object.keys(catalogFile(line).options).filter((key) => key.includes("<"));
+    const placeholders = Object.keys(readCatalogFile(line).options).filter((key) => key.includes("<"));
     expect(placeholders.length).toBeGreaterThan(10);
     const undeclared = placeholders.filter((key) => {
       const parameter = /^(?:metrics|traces|events)\.reporter\.<[^>]+>\.(.+)$/.exec(key)?.[1];
@@ -249,7 +249,7 @@ describeFlink.each(CATALOGED_VERSIONS)("Flink %s", (line) => {
 
   test("every key the catalog calls deprecated is one Flink still falls back from", () => {
     const notRead: string[] = [];
-    for (const [oldKey, currentKeys] of Object.entries(catalogFile(line).deprecated)) {
+    for (const [oldKey, currentKeys] of Object.entries(readCatalogFile(line).deprecated)) {
       const reads = currentKeys.some((key) => (optionsByKey.get(key) ?? []).some((o) => o.deprecatedKeys.includes(oldKey) || o.fallbackKeys.includes(oldKey)));
       if (!reads) notRead.push(`${oldKey} -> ${currentKeys.join(", ")}`);
     }
@@ -357,7 +357,3 @@ describeFlink.each(CATALOGED_VERSIONS)("Flink %s", (line) => {
     expect(flink.error ?? `Flink accepted it: ${flink.jvmArgs}`).toMatch(refused.flink);
   });
 });
-
-function catalogFile(line: CatalogedVersion): { options: Record<string, unknown>; deprecated: Record<string, string[]> } {
-  return JSON.parse(fs.readFileSync(path.join(__dirname, "..", "catalog", `flink-${line}.json`), "utf8"));
-}

@@ -204,6 +204,11 @@ export class FlinkCatalog {
 const CATALOG_DIR = path.resolve(__dirname, "../../catalog");
 const catalogs = new Map<CatalogedVersion, FlinkCatalog>();
 
+/** catalog/flink-<version>.json as written by scripts/generate-catalog.js. */
+export function readCatalogFile(version: CatalogedVersion): CatalogFile {
+  return JSON.parse(fs.readFileSync(path.join(CATALOG_DIR, `flink-${version}.json`), "utf8")) as CatalogFile;
+}
+
 /** The catalog of a release line, read from catalog/flink-<version>.json on first use. */
 export function catalogFor(version: CatalogedVersion): FlinkCatalog {
   const cached = catalogs.get(version);
@@ -212,8 +217,7 @@ export function catalogFor(version: CatalogedVersion): FlinkCatalog {
   if (!CATALOGED_VERSIONS.includes(version)) {
     throw new Error(`No catalog for Flink ${version}; cataloged: ${CATALOGED_VERSIONS.join(", ")}`);
   }
-  const file = JSON.parse(fs.readFileSync(path.join(CATALOG_DIR, `flink-${version}.json`), "utf8")) as CatalogFile;
-  const catalog = new FlinkCatalog(version, file);
+  const catalog = new FlinkCatalog(version, readCatalogFile(version));
   catalogs.set(version, catalog);
   return catalog;
 }

@@ -1,4 +1,4 @@
-import { execFile, spawnSync } from "child_process";
+import { execFile } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -100,20 +100,14 @@ export interface ProbeReport {
   readonly configs: readonly FlinkReadConfig[];
 }
 
-const probeArgs = (layout: FlinkLayout, configDirs: readonly string[]) => ["-cp", [layout.probeDir, ...layout.catalogClasspath].join(path.delimiter), "FlinkProbe", "report", ...configDirs];
-const PROBE_OPTIONS = { encoding: "utf8", maxBuffer: 512 * 1024 * 1024, timeout: 180_000 } as const;
-
-/** Runs test/flink/probe/FlinkProbe against one line's jars: every option, and each config dir as Flink reads and sizes it. */
-export function probeReport(layout: FlinkLayout, configDirs: readonly string[]): ProbeReport {
-  const run = spawnSync("java", probeArgs(layout, configDirs), PROBE_OPTIONS);
-  if (run.status !== 0) throw new Error(`FlinkProbe on Flink ${layout.release} failed (${run.error?.message ?? `exit ${run.status}`}):\n${run.stderr}`);
-  return JSON.parse(run.stdout) as ProbeReport;
-}
-
-/** probeReport() without blocking the event loop, for tests that run side by side. */
-export function probeReportAsync(layout: FlinkLayout, configDirs: readonly string[]): Promise<ProbeReport> {
+/**
+ * Runs test/flink/probe/FlinkProbe against one line's jars: every option, and each config dir as Flink
+ * reads and sizes it. Asynchronous, so clusters running side by side in the same test file keep going.
+ */
+export function probeReport(layout: FlinkLayout, configDirs: readonly string[]): Promise<ProbeReport> {
+  const args = ["-cp", [layout.probeDir, ...layout.catalogClasspath].join(path.delimiter), "FlinkProbe", "report", ...configDirs];
   return new Promise((resolve, reject) => {
-    execFile("java", probeArgs(layout, configDirs), PROBE_OPTIONS, (error, stdout, stderr) => {
+    execFile("java", args, { encoding: "utf8", maxBuffer: 512 * 1024 * 1024, timeout: 180_000 }, (error, stdout, stderr) => {
       if (error) reject(new Error(`FlinkProbe on Flink ${layout.release} failed (${error.message}):\n${stderr}`));
       else resolve(JSON.parse(stdout) as ProbeReport);
     });
