@@ -1,8 +1,10 @@
 import { App } from "cdktf";
 import { configOnlyExample } from "./config-only/main";
+import { ec2ExistingQuorumExample, ec2HaExample } from "./ec2-ha/main";
 import { ec2ContainerExample, ec2StandaloneExample } from "./ec2-standalone/main";
 import { eksExample } from "./eks/main";
 import { kubernetesApplicationExample } from "./kubernetes-application/main";
+import { kubernetesHaExample } from "./kubernetes-ha/main";
 
 /** Every example stack in one app, so `cdktf synth` renders them all. */
 const app = new App();
@@ -10,5 +12,8 @@ configOnlyExample(app);
 ec2StandaloneExample(app);
 ec2ContainerExample(app);
 kubernetesApplicationExample(app);
+ec2HaExample(app);
+ec2ExistingQuorumExample(app);
+kubernetesHaExample(app);
 eksExample(app);
 app.synth();

@@ -1,5 +1,6 @@
 import { ConfigValue } from "./config/values";
 import { FlinkVersion } from "./config/version";
+import type { IFlinkStateStorage } from "./flink-state-storage";
 
 /** An IAM policy statement as plain data; a target renders it into the policy of the cluster's role. */
 export interface IamStatement {
@@ -16,6 +17,39 @@ export interface IamStatement {
 export interface ClusterInfo {
   readonly clusterName: string;
   readonly version: FlinkVersion;
+  /** The cluster's durable storage, for features that keep files beside its checkpoints (HA metadata). */
+  readonly stateStorage?: IFlinkStateStorage;
+  /** Where the cluster runs; undefined for a cluster that only renders its files. */
+  readonly platform?: PlatformInfo;
+}
+
+/** What a feature may need to know of the cluster's target. */
+export interface PlatformInfo {
+  readonly kind: "ec2" | "kubernetes";
+  /** The namespace the cluster's pods run in (Kubernetes). */
+  readonly namespace?: string;
+  /** How many JobManagers the target runs. */
+  readonly jobManagers: number;
+}
+
+/** A ZooKeeper quorum a cluster's processes connect to, and how its client port is opened to them. */
+export interface QuorumAccess {
+  /** Names the quorum in messages: a construct path or the connection string. */
+  readonly description: string;
+  readonly clientPort: number;
+  /** EC2: the quorum's security group; the cluster opens its client port to its own groups. */
+  readonly securityGroupId?: string;
+  /** EC2: CIDR blocks of a quorum outside the stack; the cluster's groups get egress to them. */
+  readonly cidrs?: readonly string[];
+  /** Kubernetes: the quorum's pods; the cluster adds a NetworkPolicy that admits its pods to them. */
+  readonly pods?: { readonly namespace: string; readonly labels: Readonly<Record<string, string>> };
+}
+
+/** What high availability asks of the target. */
+export interface HighAvailabilityNeeds {
+  readonly kind: "zookeeper" | "kubernetes";
+  /** The ZooKeeper quorum (ZooKeeper HA). */
+  readonly quorum?: QuorumAccess;
 }
 
 /**
@@ -34,6 +68,8 @@ export interface ClusterContribution {
   readonly iamStatements?: readonly IamStatement[];
   /** Flink plugins shipped in Flink's opt/ to enable, by jar base name, e.g. "flink-s3-fs-presto". */
   readonly plugins?: readonly string[];
+  /** High availability: lets the target run several JobManagers and asks it to open the quorum or grant leader election. */
+  readonly highAvailability?: HighAvailabilityNeeds;
   /** Values for the cluster's outputs, by name, e.g. { stateBucket: "..." }. */
   readonly outputs?: Readonly<Record<string, string>>;
 }

@@ -9,7 +9,8 @@ import { FlinkSettings } from "./config/settings";
 import { formatDuration, parseDuration } from "./config/units";
 import { FlinkVersion } from "./config/version";
 import { IFlinkStateStorage } from "./flink-state-storage";
-import { ClusterFiles, FlinkFilesDirectory } from "./private/flink-files";
+import { FlinkHA } from "./ha/flink-ha";
+import { FlinkFilesDirectory, RenderedFiles } from "./private/flink-files";
 import { DeployableCluster, IFlinkTarget } from "./targets/target";
 
 export interface FlinkClusterProps extends FlinkSettings {
@@ -25,6 +26,12 @@ export interface FlinkClusterProps extends FlinkSettings {
   readonly target?: IFlinkTarget;
   /** Durable storage for checkpoints and savepoints: sets their directories and grants access. @default - none */
   readonly stateStorage?: IFlinkStateStorage;
+  /**
+   * High availability: `new FlinkHA(scope, "ha", { zookeeper: {...} })` or `{ kubernetes: {} }`. Needed for
+   * more than one JobManager, and so that jobs survive a JobManager's loss or replacement.
+   * @default - none: one JobManager, whose loss fails the running jobs
+   */
+  readonly ha?: FlinkHA;
   /** Tags for every resource the cluster creates, beside `flink:cluster` and `flink:version`. @default - none */
   readonly tags?: Readonly<Record<string, string>>;
 }
@@ -68,8 +75,8 @@ export class FlinkCluster extends Construct implements DeployableCluster {
     const problems = new Problems();
     checkClusterName(this.clusterName, problems);
     problems.throwIfErrors(errorPrefix);
-    const info: ClusterInfo = { clusterName: this.clusterName, version: this.version };
-    this.contributions = [props.target?.contribute(info), props.stateStorage?.bind(info)].filter((c): c is ClusterContribution => c !== undefined);
+    const info: ClusterInfo = { clusterName: this.clusterName, version: this.version, stateStorage: props.stateStorage, platform: props.target?.platform() };
+    this.contributions = [props.target?.contribute(info), props.stateStorage?.bind(info), props.ha?.bind(info)].filter((c): c is ClusterContribution => c !== undefined);
 
     checkLogging(props.logging ?? {}, problems);
     const features = this.contributions.map((c) => ({ property: c.property, config: c.config ?? {} }));
@@ -98,11 +105,12 @@ export class FlinkCluster extends Construct implements DeployableCluster {
   }
 
   /** @internal the files written beside the Terraform */
-  public clusterFiles(): ClusterFiles {
+  public renderedFiles(): RenderedFiles {
     return {
+      section: "clusters",
       name: this.clusterName,
-      flinkVersion: this.version.version,
-      target: this.target?.kind ?? "none",
+      folder: this.clusterName,
+      meta: { flinkVersion: this.version.version, target: this.target?.kind ?? "none" },
       files: { ...this.flinkFiles, "memory.json": this.memoryJson },
     };
   }

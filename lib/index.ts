@@ -20,3 +20,9 @@ export { KubernetesTarget, KubernetesTargetProps, KubernetesMode, ApplicationJob
 export { FlinkKubernetesDeployment, CONFIG_CHECKSUM_ANNOTATION } from "./targets/kubernetes/kubernetes-deployment";
 export { IKubernetesIdentity, ServiceAccountRef } from "./targets/kubernetes/identity";
 export * from "./targets/eks";
+export { FlinkHA, FlinkHAProps, FlinkHAZooKeeperOptions, FlinkHAKubernetesOptions, ExistingZooKeeperQuorum } from "./ha/flink-ha";
+export { ZooKeeperEnsemble, ZooKeeperEnsembleProps, ZooKeeperPlacement, ZOOKEEPER_DATA_DIR, ZOOKEEPER_DATA_LOG_DIR } from "./ha/zookeeper-ensemble";
+export { ZooKeeperEc2Placement, ZooKeeperEc2Servers, ZooKeeperSubnet } from "./ha/zookeeper-ec2";
+export { ZooKeeperKubernetesPlacement, ZooKeeperKubernetesServers } from "./ha/zookeeper-kubernetes";
+export { ZooKeeperPorts, renderZooCfg, renderMyid } from "./ha/zoo-cfg";
+export { RestLoadBalancer } from "./targets/ec2/rest-load-balancer";

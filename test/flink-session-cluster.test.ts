@@ -1,9 +1,10 @@
-import { ChildProcess, execFile } from "child_process";
+import { ChildProcess } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { RESTART_SEC } from "../lib/targets/ec2/cloud-init";
-import { FlinkLayout, describeWithRealFlink, dynamicConfigs, flinkLayout, probeReport } from "./helpers/real-flink";
+import { getJson, getText, logTails, startFlinkProcess, submitProbeJob } from "./helpers/flink-processes";
+import { FlinkLayout, describeWithRealFlink, flinkLayout, probeReport } from "./helpers/real-flink";
 import { renderedClusters } from "./helpers/rendered";
 import { TestHost, TestNetwork, testHostsProblem, waitFor } from "./helpers/test-hosts";
 
@@ -38,27 +39,6 @@ const OVERRIDDEN_KEYS = [
 
 const describeFlink = describeWithRealFlink("Flink session cluster tests (test/flink-session-cluster.test.ts)", RUN_LINES, testHostsProblem());
 
-async function getJson(url: string): Promise<any> {
-  const response = await fetch(url, { signal: AbortSignal.timeout(5000) });
-  if (!response.ok) throw new Error(`GET ${url}: ${response.status} ${await response.text()}`);
-  return response.json();
-}
-
-async function getText(url: string): Promise<string> {
-  const response = await fetch(url, { signal: AbortSignal.timeout(5000) });
-  if (!response.ok) throw new Error(`GET ${url}: ${response.status}`);
-  return response.text();
-}
-
-/** `-D key=value` pairs as Flink's entry points and client take them. */
-const dynamicProperties = (properties: Readonly<Record<string, string>>) => Object.entries(properties).flatMap(([key, value]) => ["-D", `${key}=${value}`]);
-
-function run(command: string, args: readonly string[], options: { env: NodeJS.ProcessEnv; timeout: number }): Promise<{ code: number; output: string }> {
-  return new Promise((resolve) => {
-    execFile(command, args, { ...options, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) || 1 : 0, output: `${stdout}${stderr}` }));
-  });
-}
-
 type Role = "jobmanager" | "taskmanager-1" | "taskmanager-2";
 
 describeFlink("Flink session cluster from examples/config-only", () => {
@@ -81,8 +61,6 @@ describeFlink("Flink session cluster from examples/config-only", () => {
         const ours = (await probeReport(layout, [conf])).configs[0];
         expect(ours.error).toBeUndefined();
         const flinkValue = (key: string) => ours.values?.[key]?.value as string | undefined;
-        const javaOpts = (role: "jobmanager" | "taskmanager" | "client") =>
-          [flinkValue("env.java.default-opts.all"), flinkValue("env.java.opts.all"), flinkValue(`env.java.opts.${role}`)].filter((o): o is string => !!o).join(" ").split(/\s+/).filter(Boolean);
         const port = (key: string) => Number(flinkValue(key));
         const parallelism = port("parallelism.default");
         const slots = port("taskmanager.numberOfTaskSlots");
@@ -107,29 +85,8 @@ describeFlink("Flink session cluster from examples/config-only", () => {
             "execution.checkpointing.savepoint-dir": `file://${path.join(work, "durable", "savepoints")}`,
           };
         };
-        const start = (host: TestHost, role: Role): ChildProcess => {
-          const isJm = role === "jobmanager";
-          const params = isJm ? ours.jobManager : ours.taskManager;
-          if (params.error) throw new Error(`BashJavaUtils refused the rendered config: ${params.error}`);
-          const logFile = path.join(work, `${role}.log`);
-          const dynamic = dynamicProperties(dynamicConfigs(params.dynamicConfigs!));
-          const overridden = dynamicProperties(overrides(host, role));
-          const args = [
-            ...params.jvmArgs!.split(/\s+/),
-            ...javaOpts(isJm ? "jobmanager" : "taskmanager"),
-            `-Dlog.file=${logFile}`,
-            `-Dlog4j.configuration=file:${conf}/log4j-console.properties`,
-            `-Dlog4j.configurationFile=file:${conf}/log4j-console.properties`,
-            "-classpath",
-            layout.classpath.join(path.delimiter),
-            isJm ? "org.apache.flink.runtime.entrypoint.StandaloneSessionClusterEntrypoint" : "org.apache.flink.runtime.taskexecutor.TaskManagerRunner",
-            "--configDir",
-            conf,
-            ...dynamic,
-            ...overridden,
-          ];
-          return network.start(host, "java", args, { env: { ...process.env, FLINK_CONF_DIR: conf, FLINK_PLUGINS_DIR: layout.pluginsDir }, logFile: path.join(work, `${role}.out`) });
-        };
+        const start = (host: TestHost, role: Role): ChildProcess =>
+          startFlinkProcess({ network, host, kind: role === "jobmanager" ? "jobmanager" : "taskmanager", name: role, layout, conf, config: ours, overrides: overrides(host, role), work });
 
         start(jm, "jobmanager");
         const taskManagers = tms.map((host, i) => ({ host, role: `taskmanager-${i + 1}` as Role, child: start(host, `taskmanager-${i + 1}` as Role) }));
@@ -151,25 +108,8 @@ describeFlink("Flink session cluster from examples/config-only", () => {
         // Submit the probe job with Flink's own client, as `flink run -d -m <rest>` (the cluster's submitJob output)
         // does: the client reads conf/ and so applies parallelism.default. (The REST API's /jars/:id/run does
         // not: it takes the parallelism from the request, else 1; README "Real Flink in the loop".)
-        const client = await run(
-          "java",
-          [
-            ...javaOpts("client"),
-            "-classpath",
-            layout.classpath.join(path.delimiter),
-            "org.apache.flink.client.cli.CliFrontend",
-            "run",
-            "-d",
-            "-m",
-            `${jm.address}:${port("rest.port")}`,
-            // The client writes the job's checkpoint storage from its own configuration: the same overrides.
-            ...dynamicProperties(overrides(jm, "client")),
-            layout.jobJar,
-          ],
-          { env: { ...process.env, FLINK_CONF_DIR: conf }, timeout: 120_000 },
-        );
-        const jobId = /JobID ([0-9a-f]{32})/.exec(client.output)?.[1];
-        if (!jobId) throw new Error(`flink run did not submit the job (exit ${client.code}):\n${client.output}`);
+        // The client writes the job's checkpoint storage from its own configuration: the same overrides.
+        const jobId = await submitProbeJob(layout, conf, ours, `${jm.address}:${port("rest.port")}`, overrides(jm, "client"));
 
         const job = await wait("the job running", 120_000, async () => {
           const j = await getJson(`${rest}/jobs/${jobId}`);
@@ -251,10 +191,7 @@ describeFlink("Flink session cluster from examples/config-only", () => {
         await bothTaskManagersRegistered("the restarted TaskManager registered");
       } catch (error) {
         // The processes' own logs say why; print their tails with the failure.
-        const tails = fs.existsSync(work)
-          ? fs.readdirSync(work).filter((f) => f.endsWith(".log") || f.endsWith(".out")).map((f) => `--- ${f}\n${fs.readFileSync(path.join(work, f), "utf8").split("\n").slice(-30).join("\n")}`)
-          : [];
-        throw new Error(`${String(error instanceof Error ? error.stack : error)}\n${tails.join("\n")}`);
+        throw new Error(`${String(error instanceof Error ? error.stack : error)}\n${logTails(work)}`);
       } finally {
         clearTimeout(restartTimer);
         await network.cleanup();

@@ -31,6 +31,8 @@ const TIMEOUT = 15 * 60 * 1000; // init + plan is about 5-10 s per stack, one st
 const PLAN_VARIABLES: Record<string, string> = {
   ami_id: "ami-0123456789abcdef0",
   flink_tarball_sha512: "0".repeat(128),
+  zookeeper_tarball_sha512: "0".repeat(128),
+  zookeeper_security_group_id: "sg-0123456789abcdef0",
 };
 
 const ec2AssumeRolePolicy = JSON.stringify({

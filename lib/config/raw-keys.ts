@@ -27,6 +27,14 @@ const KNOWN_MISTAKES: ReadonlyArray<{ pattern: RegExp; fix: string }> = [
   { pattern: /^state\.backend\.rocksdb\.options\./, fix: "use StateBackend.rocksdb({ writeBufferSize, writeBufferCount, blockSize, blockCacheSize, bloomFilter, ... })." },
 ];
 
+/**
+ * Keys that switch on a feature the library wires across the target (ports, RBAC, storage): set
+ * through rawConfig they would synthesize and then fail at run time. Tuning keys stay settable.
+ */
+const FEATURE_SWITCHES: ReadonlyArray<{ pattern: RegExp; fix: string }> = [
+  { pattern: /^(high-availability(\.type)?|recovery\.mode)$/, fix: "use the cluster's ha property: ha: new FlinkHA(scope, \"ha\", { zookeeper: {...} }) or { kubernetes: {} }; it opens the quorum, grants leader election and sets the storage directory." },
+];
+
 const rawProperty = (key: string) => `rawConfig[${JSON.stringify(key)}]`;
 
 /**
@@ -46,6 +54,11 @@ export function checkRawKeys(
     const property = propertyOf(givenKey);
     const value = raw[givenKey];
     let key = givenKey;
+    const switchKey = feature ? undefined : FEATURE_SWITCHES.find((f) => f.pattern.test(key));
+    if (switchKey) {
+      problems.error(property, value, "switches on a feature that rawConfig cannot wire", switchKey.fix);
+      continue;
+    }
     if (catalog) {
       const mistake = KNOWN_MISTAKES.find((m) => m.pattern.test(key));
       if (mistake) {

@@ -6,11 +6,15 @@ import { TerraformStack } from "cdktf";
 import { resolve } from "cdktf/lib/_tokens";
 import { addCustomSynthesis } from "cdktf/lib/synthesize/synthesizer";
 
-/** One cluster's files as they are written beside the stack's Terraform JSON. */
-export interface ClusterFiles {
+/** What one source (a cluster, a ZooKeeper ensemble) writes beside the stack's Terraform JSON. */
+export interface RenderedFiles {
+  /** The manifest's list this entry belongs to. */
+  readonly section: "clusters" | "zookeeperEnsembles";
   readonly name: string;
-  readonly flinkVersion: string;
-  readonly target: string;
+  /** The folder under flink/, relative. */
+  readonly folder: string;
+  /** Fields of the manifest entry beside name and files, e.g. flinkVersion and target. */
+  readonly meta: Readonly<Record<string, string | number>>;
   /** File name -> content; content may hold tokens, which are resolved as the stack resolves them. */
   readonly files: Readonly<Record<string, string>>;
 }
@@ -18,7 +22,7 @@ export interface ClusterFiles {
 /** Anything that has files to put beside the Terraform, such as a FlinkCluster. */
 export interface FilesSource {
   readonly node: Construct["node"];
-  clusterFiles(): ClusterFiles;
+  renderedFiles(): RenderedFiles;
 }
 
 const ID = "FlinkFiles";
@@ -50,28 +54,30 @@ export class FlinkFilesDirectory extends Construct {
   /** Registers a source; its name must be unique in the stack because it names its folder. */
   public register(source: FilesSource, name: string): void {
     const clash = this.sources.get(name);
+    const [label, property] = name.startsWith("zookeeper/") ? ["ZooKeeperEnsemble", "name"] : ["FlinkCluster", "clusterName"];
     if (clash) {
       throw new Error(
-        `FlinkCluster "${source.node.path}": clusterName "${name}" is already used by "${clash.node.path}" in this stack (it names the cluster's files and resources). Fix: give one of them another clusterName.`,
+        `${label} "${source.node.path}": ${property} "${name.replace(/^zookeeper\//, "")}" is already used by "${clash.node.path}" in this stack (it names the files and resources). Fix: give one of them another ${property}.`,
       );
     }
     this.sources.set(name, source);
   }
 
-  /** Writes every cluster's files and the manifest; `resolve` turns tokens into Terraform expressions. */
+  /** Writes every source's files and the manifest; `resolve` turns tokens into Terraform expressions. */
   public write(dir: string, resolve: (content: string) => string): void {
     fs.rmSync(dir, { recursive: true, force: true });
-    const clusters = [...this.sources.keys()].sort().map((name) => this.sources.get(name)!.clusterFiles());
-    const manifest = clusters.map((cluster) => {
-      fs.mkdirSync(path.join(dir, cluster.name), { recursive: true });
+    const manifest: Record<string, unknown[]> = { clusters: [] };
+    for (const key of [...this.sources.keys()].sort()) {
+      const entry = this.sources.get(key)!.renderedFiles();
+      fs.mkdirSync(path.join(dir, entry.folder), { recursive: true });
       const files: Record<string, string> = {};
-      for (const fileName of Object.keys(cluster.files).sort()) {
-        const relative = `${cluster.name}/${fileName}`;
-        fs.writeFileSync(path.join(dir, relative), resolve(cluster.files[fileName]));
+      for (const fileName of Object.keys(entry.files).sort()) {
+        const relative = `${entry.folder}/${fileName}`;
+        fs.writeFileSync(path.join(dir, relative), resolve(entry.files[fileName]));
         files[fileName] = relative;
       }
-      return { name: cluster.name, flinkVersion: cluster.flinkVersion, target: cluster.target, files };
-    });
-    fs.writeFileSync(path.join(dir, "manifest.json"), JSON.stringify({ clusters: manifest }, null, 2) + "\n");
+      (manifest[entry.section] ??= []).push({ name: entry.name, ...entry.meta, files });
+    }
+    fs.writeFileSync(path.join(dir, "manifest.json"), JSON.stringify(manifest, null, 2) + "\n");
   }
 }

@@ -1,5 +1,5 @@
 import { Construct } from "constructs";
-import { ClusterContribution, ClusterInfo } from "../cluster-feature";
+import { ClusterContribution, ClusterInfo, PlatformInfo } from "../cluster-feature";
 import { FlinkMemoryBreakdown } from "../config/memory";
 import { FlinkPorts } from "../config/options";
 
@@ -24,6 +24,8 @@ export interface DeployableCluster extends ClusterInfo, Construct {
 export interface IFlinkTarget {
   /** Named in manifest.json: "ec2". */
   readonly kind: string;
+  /** What features may know of the target before they bind (namespace, JobManager count). */
+  platform(): PlatformInfo;
   contribute(cluster: ClusterInfo): ClusterContribution;
   deploy(cluster: DeployableCluster): void;
 }

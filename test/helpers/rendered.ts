@@ -4,6 +4,7 @@ import * as path from "path";
 import { App, TerraformStack } from "cdktf";
 import { CATALOGED_VERSIONS, CatalogedVersion, FlinkCluster, FlinkVersion } from "../../lib";
 import { SETTINGS_FIXTURES } from "../fixtures/settings";
+import { ec2HaStack } from "../../examples/ec2-ha/main";
 import { addExamples } from "./examples";
 
 /** One synthesized cluster's files, as a target would carry them to the nodes. */
@@ -16,20 +17,42 @@ export interface RenderedCluster {
   readonly memory: { taskManager?: Record<string, number>; jobManager?: Record<string, number> };
 }
 
-export const FIXTURES_STACK = "real-flink-fixtures";
+/** One synthesized ZooKeeper ensemble's files, as its servers receive them. */
+export interface RenderedEnsemble {
+  /** `<stack>/<name>` */
+  readonly name: string;
+  readonly placement: string;
+  readonly zooCfg: string;
+  /** myid contents by server id. */
+  readonly myids: Readonly<Record<string, string>>;
+}
 
-let rendered: RenderedCluster[] | undefined;
+export const FIXTURES_STACK = "real-flink-fixtures";
+/** The ec2-ha example's stack rendered for Flink 1.20 (the example itself is for the newest line). */
+export const EC2_HA_1_20_STACK = "ec2-ha-1-20";
+
+let rendered: { clusters: RenderedCluster[]; ensembles: RenderedEnsemble[] } | undefined;
+
+/** Every ZooKeeper ensemble of the examples, as `cdktf synth` writes its files. */
+export function renderedEnsembles(): readonly RenderedEnsemble[] {
+  return render().ensembles;
+}
 
 /**
  * Every cluster of the examples, and each settings fixture at every cataloged version (stack
  * `real-flink-fixtures`), as `cdktf synth` writes them; synthesized once per test file.
  */
 export function renderedClusters(): readonly RenderedCluster[] {
+  return render().clusters;
+}
+
+function render(): { clusters: RenderedCluster[]; ensembles: RenderedEnsemble[] } {
   if (rendered) return rendered;
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), "cdktf-flink-rendered-"));
   try {
     const app = new App({ outdir });
     addExamples(app);
+    ec2HaStack(app, EC2_HA_1_20_STACK, FlinkVersion.V1_20);
     const fixtures = new TerraformStack(app, FIXTURES_STACK);
     for (const version of CATALOGED_VERSIONS) {
       for (const [name, settings] of Object.entries(SETTINGS_FIXTURES)) {
@@ -39,6 +62,7 @@ export function renderedClusters(): readonly RenderedCluster[] {
     }
     app.synth();
     const clusters: RenderedCluster[] = [];
+    const ensembles: RenderedEnsemble[] = [];
     for (const stack of fs.readdirSync(path.join(outdir, "stacks")).sort()) {
       const flinkDir = path.join(outdir, "stacks", stack, "flink");
       if (!fs.existsSync(flinkDir)) continue;
@@ -53,9 +77,14 @@ export function renderedClusters(): readonly RenderedCluster[] {
           memory: JSON.parse(read("memory.json")),
         });
       }
+      for (const ensemble of manifest.zookeeperEnsembles ?? []) {
+        const read = (file: string) => fs.readFileSync(path.join(flinkDir, ensemble.files[file]), "utf8");
+        const myids = Object.fromEntries(Object.keys(ensemble.files).filter((f) => f.startsWith("myid-")).map((f) => [f.slice(5), read(f)]));
+        ensembles.push({ name: `${stack}/${ensemble.name}`, placement: ensemble.placement, zooCfg: read("zoo.cfg"), myids });
+      }
     }
-    rendered = clusters;
-    return clusters;
+    rendered = { clusters, ensembles };
+    return rendered;
   } finally {
     fs.rmSync(outdir, { recursive: true, force: true });
   }

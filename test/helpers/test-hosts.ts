@@ -37,6 +37,10 @@ export interface TestHost {
 
 const NAMESPACE_PREFIX = "cdktf-flink-";
 
+/** Every process any network of this worker started that still runs. */
+const liveChildren = new Set<ChildProcess>();
+const killLiveChildren = () => liveChildren.forEach((child) => child.kill("SIGKILL"));
+
 const isAlive = (pid: number) => {
   try {
     process.kill(pid, 0);
@@ -108,12 +112,13 @@ export class TestNetwork {
     const child = spawn("ip", ["netns", "exec", host.name, command, ...args], { env: options.env, stdio: ["ignore", log, log] });
     fs.closeSync(log);
     this.processes.add(child);
-    // Should jest end the worker before cleanup() ran, the JVMs must not outlive it.
-    const killOnExit = () => child.kill("SIGKILL");
-    process.once("exit", killOnExit);
+    // Should jest end the worker before cleanup() ran, the JVMs must not outlive it (one listener for all).
+    liveChildren.add(child);
+    if (liveChildren.size === 1) process.once("exit", killLiveChildren);
     child.on("exit", () => {
       this.processes.delete(child);
-      process.removeListener("exit", killOnExit);
+      liveChildren.delete(child);
+      if (liveChildren.size === 0) process.removeListener("exit", killLiveChildren);
     });
     return child;
   }

@@ -25,7 +25,18 @@ export interface NodeSetup {
   readonly localDirs: readonly string[];
   /** The CloudWatch log group Flink's log files are shipped to. */
   readonly logGroupName: string;
+  /**
+   * The JobManager announces the instance's own address (one of several JobManagers under HA): read at
+   * first boot from the instance metadata (IMDSv2) into NODE_ENV, passed as -D options.
+   * @default false
+   */
+  readonly announceOwnAddress?: boolean;
 }
+
+/** Holds FLINK_NODE_ADDRESS, the instance's private address, for a JobManager that announces it. */
+export const NODE_ENV = `${CONF_DIR}/node.env`;
+/** The keys a JobManager of several sets to its own address on its command line. */
+export const OWN_ADDRESS_KEYS = ["jobmanager.rpc.address", "rest.address"];
 
 const serviceName = (role: FlinkRole) => `flink-${role}`;
 
@@ -59,6 +70,12 @@ function installScript(setup: NodeSetup): string {
   } else {
     lines.push("dnf install -y docker", "systemctl enable --now docker", `docker pull ${shellQuote(runtime.options.image!)}`);
   }
+  if (setup.announceOwnAddress) {
+    lines.push(
+      "token=$(curl -fsS -X PUT http://169.254.169.254/latest/api/token -H 'X-aws-ec2-metadata-token-ttl-seconds: 60')",
+      `echo "FLINK_NODE_ADDRESS=$(curl -fsS -H "X-aws-ec2-metadata-token: $token" http://169.254.169.254/latest/meta-data/local-ipv4)" > ${NODE_ENV}`,
+    );
+  }
   lines.push(
     `mkdir -p ${dirs}`,
     `chown flink:flink ${dirs}`,
@@ -69,8 +86,10 @@ function installScript(setup: NodeSetup): string {
 
 function systemdUnit(setup: NodeSetup): string {
   const { role, runtime } = setup;
-  const script = `${role}.sh start-foreground`;
-  const service: string[] = [];
+  // jobmanager.sh takes its options only as "-D key=value", two arguments (a single "-Dkey=value" is read as a host).
+  const ownAddress = setup.announceOwnAddress ? OWN_ADDRESS_KEYS.map((key) => ` -D ${key}=\${FLINK_NODE_ADDRESS}`).join("") : "";
+  const script = `${role}.sh start-foreground${ownAddress}`;
+  const service: string[] = setup.announceOwnAddress ? [`EnvironmentFile=${NODE_ENV}`] : [];
   const unit = [`Description=Apache Flink ${role === "jobmanager" ? "JobManager" : "TaskManager"} (cdktf-flink)`, "After=network-online.target", "Wants=network-online.target"];
   if (runtime.kind === "tarball") {
     service.push("User=flink", "Group=flink", `Environment=FLINK_CONF_DIR=${CONF_DIR}`, `Environment=FLINK_LOG_DIR=${LOG_DIR}`, `ExecStart=/opt/flink/bin/${script}`);

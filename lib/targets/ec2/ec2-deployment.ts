@@ -20,6 +20,7 @@ import { DeployableCluster } from "../target";
 import { addClusterOutputs, requiredPlugins } from "../flink-process";
 import { FlinkRole, USER_DATA_LIMIT, renderUserData } from "./cloud-init";
 import { Ec2AccessProps, Ec2Target } from "./ec2-target";
+import { RestLoadBalancer } from "./rest-load-balancer";
 
 export interface FlinkEc2DeploymentProps {
   readonly target: Ec2Target;
@@ -47,8 +48,13 @@ export class FlinkEc2Deployment extends Construct {
   public readonly role: IamRole;
   public readonly instanceProfile: IamInstanceProfile;
   public readonly zone: Route53Zone;
-  public readonly jobManagerInterface: NetworkInterface;
-  public readonly jobManager: Instance;
+  /** One JobManager: an instance on a network interface that keeps its address. */
+  public readonly jobManagerInterface?: NetworkInterface;
+  public readonly jobManager?: Instance;
+  /** Several JobManagers (HA): an Auto Scaling group behind an internal load balancer. */
+  public readonly jobManagerLaunchTemplate?: LaunchTemplate;
+  public readonly jobManagers?: AutoscalingGroup;
+  public readonly restLoadBalancer?: RestLoadBalancer;
   public readonly taskManagerLaunchTemplate: LaunchTemplate;
   public readonly taskManagers: AutoscalingGroup;
   public readonly logGroup: CloudwatchLogGroup;
@@ -80,8 +86,25 @@ export class FlinkEc2Deployment extends Construct {
       tags: tags("taskmanager"),
       lifecycle: { createBeforeDestroy: true },
     });
-    this.allowPorts(cluster);
-    this.allowAccess("Rest", "Flink REST API and web UI", [this.jobManagerSecurityGroup], cluster.ports.rest, p.restAccess);
+    const severalJobManagers = target.jobManagerCount > 1;
+    this.allowPorts(cluster, severalJobManagers);
+    this.allowQuorum(cluster);
+    this.zone = new Route53Zone(this, "Zone", { name: target.zoneName(cluster), vpc: [{ vpcId: p.vpcId }], comment: `Flink cluster ${name}`, tags: tags("zone") });
+    if (severalJobManagers) {
+      this.restLoadBalancer = new RestLoadBalancer(this, "Rest", {
+        name,
+        vpcId: p.vpcId,
+        subnetIds: p.subnetIds,
+        restPort: Number(cluster.ports.rest),
+        jobManagerSecurityGroup: this.jobManagerSecurityGroup,
+        zoneId: this.zone.zoneId,
+        recordName: target.jobManagerAddress(cluster),
+        tags: tags("rest"),
+        ruleTags: this.ruleTags,
+      });
+    }
+    // With a load balancer, users reach REST through it only.
+    this.allowAccess("Rest", "Flink REST API and web UI", [this.restLoadBalancer?.securityGroup ?? this.jobManagerSecurityGroup], cluster.ports.rest, p.restAccess);
     for (const [i, port] of cluster.ports.metrics.entries()) {
       this.allowAccess(`Metrics${i}`, "Flink metrics", [this.jobManagerSecurityGroup, this.taskManagerSecurityGroup], port, p.metricsAccess);
     }
@@ -101,28 +124,21 @@ export class FlinkEc2Deployment extends Construct {
     });
     this.instanceProfile = new IamInstanceProfile(this, "InstanceProfile", { namePrefix: `${name}-flink-`, role: this.role.name, tags: tags("profile") });
 
-    // The JobManager's address: a private DNS name on a network interface that outlives the instance.
-    this.zone = new Route53Zone(this, "Zone", { name: target.zoneName(cluster), vpc: [{ vpcId: p.vpcId }], comment: `Flink cluster ${name}`, tags: tags("zone") });
-    this.jobManagerInterface = new NetworkInterface(this, "JobManagerInterface", {
-      subnetId: p.subnetIds[0],
-      securityGroups: [this.jobManagerSecurityGroup.id],
-      description: `Flink ${name} JobManager`,
-      tags: tags("jobmanager"),
-    });
-    new Route53Record(this, "JobManagerRecord", {
-      zoneId: this.zone.zoneId,
-      name: target.jobManagerAddress(cluster),
-      type: "A",
-      ttl: 60,
-      records: [this.jobManagerInterface.privateIp],
-    });
 
     // Flink's log files go to CloudWatch Logs through the agent the role's CloudWatch policy is for.
     this.logGroup = new CloudwatchLogGroup(this, "Logs", { name: `/flink/${name}`, retentionInDays: p.logRetentionDays ?? 30, tags: tags("logs") });
     const plugins = requiredPlugins(cluster);
     const localDir = cluster.configuration.entries.get("state.backend.rocksdb.localdir");
     const setup = (role: FlinkRole) =>
-      renderUserData({ role, runtime: p.runtime, files: cluster.flinkFiles, plugins, localDirs: typeof localDir === "string" ? [localDir] : [], logGroupName: `/flink/${name}` });
+      renderUserData({
+        role,
+        runtime: p.runtime,
+        files: cluster.flinkFiles,
+        plugins,
+        localDirs: typeof localDir === "string" ? [localDir] : [],
+        logGroupName: `/flink/${name}`,
+        announceOwnAddress: role === "jobmanager" && severalJobManagers,
+      });
     this.userData = { jobmanager: setup("jobmanager"), taskmanager: setup("taskmanager") };
     for (const role of ["jobmanager", "taskmanager"] as const) {
       const size = Buffer.byteLength(this.userData[role]);
@@ -138,56 +154,84 @@ export class FlinkEc2Deployment extends Construct {
     const metadataOptions = { httpTokens: "required", httpEndpoint: "enabled", httpPutResponseHopLimit: 1 };
     const rootVolume = { volumeSize: p.rootVolumeSize ?? 30, volumeType: "gp3", encrypted: true, kmsKeyId: p.ebsKmsKeyArn, deleteOnTermination: true };
 
-    this.jobManager = new Instance(this, "JobManager", {
-      ami: p.amiId,
-      instanceType: p.jobManager.instanceType,
-      iamInstanceProfile: this.instanceProfile.name,
-      keyName: p.keyPairName,
-      networkInterface: [{ networkInterfaceId: this.jobManagerInterface.id, deviceIndex: 0 }],
-      userDataBase64: userDataBase64("jobmanager"),
-      // A changed configuration means a new instance; the address stays with the interface.
-      userDataReplaceOnChange: true,
-      metadataOptions,
-      rootBlockDevice: rootVolume,
-      monitoring: true,
-      tags: tags("jobmanager"),
-      volumeTags: tags("jobmanager"),
-    });
+    const launchTemplate = (role: FlinkRole, instanceType: string, group: SecurityGroup) =>
+      new LaunchTemplate(this, role === "jobmanager" ? "JobManagerLaunchTemplate" : "TaskManagerLaunchTemplate", {
+        namePrefix: `${name}-${role}-`,
+        imageId: p.amiId,
+        instanceType,
+        keyName: p.keyPairName,
+        iamInstanceProfile: { arn: this.instanceProfile.arn },
+        vpcSecurityGroupIds: [group.id],
+        userData: userDataBase64(role),
+        metadataOptions,
+        monitoring: { enabled: true },
+        blockDeviceMappings: [{ deviceName: "/dev/xvda", ebs: { ...rootVolume, encrypted: "true", deleteOnTermination: "true" } }],
+        tagSpecifications: ["instance", "volume", "network-interface"].map((resourceType) => ({ resourceType, tags: tags(role) })),
+        tags: tags(role),
+        updateDefaultVersion: true,
+      });
+    const autoScalingGroup = (id: string, role: FlinkRole, template: LaunchTemplate, sizes: { desired: number; min: number; max: number }, targetGroupArns?: string[]) =>
+      new AutoscalingGroup(this, id, {
+        namePrefix: `${name}-${role}s-`,
+        vpcZoneIdentifier: [...p.subnetIds],
+        desiredCapacity: sizes.desired,
+        minSize: sizes.min,
+        maxSize: sizes.max,
+        launchTemplate: { id: template.id, version: Token.asString(template.latestVersion) },
+        // A new launch template version (a changed configuration) rolls the instances, half at a time:
+        // with several JobManagers under HA one always leads, and jobs survive.
+        instanceRefresh: { strategy: "Rolling", preferences: { minHealthyPercentage: 50 } },
+        healthCheckType: targetGroupArns ? "ELB" : "EC2",
+        healthCheckGracePeriod: targetGroupArns ? 300 : undefined,
+        targetGroupArns,
+        tag: Object.entries(tags(role)).map(([key, value]) => ({ key, value, propagateAtLaunch: true })),
+      });
 
-    this.taskManagerLaunchTemplate = new LaunchTemplate(this, "TaskManagerLaunchTemplate", {
-      namePrefix: `${name}-taskmanager-`,
-      imageId: p.amiId,
-      instanceType: p.taskManagers.instanceType,
-      keyName: p.keyPairName,
-      iamInstanceProfile: { arn: this.instanceProfile.arn },
-      vpcSecurityGroupIds: [this.taskManagerSecurityGroup.id],
-      userData: userDataBase64("taskmanager"),
-      metadataOptions,
-      monitoring: { enabled: true },
-      blockDeviceMappings: [{ deviceName: "/dev/xvda", ebs: { ...rootVolume, encrypted: "true", deleteOnTermination: "true" } }],
-      tagSpecifications: ["instance", "volume", "network-interface"].map((resourceType) => ({ resourceType, tags: tags("taskmanager") })),
-      tags: tags("taskmanager"),
-      updateDefaultVersion: true,
-    });
+    if (severalJobManagers) {
+      const count = target.jobManagerCount;
+      this.jobManagerLaunchTemplate = launchTemplate("jobmanager", p.jobManager.instanceType, this.jobManagerSecurityGroup);
+      this.jobManagers = autoScalingGroup("JobManagers", "jobmanager", this.jobManagerLaunchTemplate, { desired: count, min: count, max: count }, [this.restLoadBalancer!.targetGroup.arn]);
+    } else {
+      // The JobManager's address: a private DNS name on a network interface that outlives the instance.
+      this.jobManagerInterface = new NetworkInterface(this, "JobManagerInterface", {
+        subnetId: p.subnetIds[0],
+        securityGroups: [this.jobManagerSecurityGroup.id],
+        description: `Flink ${name} JobManager`,
+        tags: tags("jobmanager"),
+      });
+      new Route53Record(this, "JobManagerRecord", {
+        zoneId: this.zone.zoneId,
+        name: target.jobManagerAddress(cluster),
+        type: "A",
+        ttl: 60,
+        records: [this.jobManagerInterface.privateIp],
+      });
+      this.jobManager = new Instance(this, "JobManager", {
+        ami: p.amiId,
+        instanceType: p.jobManager.instanceType,
+        iamInstanceProfile: this.instanceProfile.name,
+        keyName: p.keyPairName,
+        networkInterface: [{ networkInterfaceId: this.jobManagerInterface.id, deviceIndex: 0 }],
+        userDataBase64: userDataBase64("jobmanager"),
+        // A changed configuration means a new instance; the address stays with the interface.
+        userDataReplaceOnChange: true,
+        metadataOptions,
+        rootBlockDevice: rootVolume,
+        monitoring: true,
+        tags: tags("jobmanager"),
+        volumeTags: tags("jobmanager"),
+      });
+    }
+
+    this.taskManagerLaunchTemplate = launchTemplate("taskmanager", p.taskManagers.instanceType, this.taskManagerSecurityGroup);
     const desired = p.taskManagers.desired ?? 1;
-    this.taskManagers = new AutoscalingGroup(this, "TaskManagers", {
-      namePrefix: `${name}-taskmanagers-`,
-      vpcZoneIdentifier: [...p.subnetIds],
-      desiredCapacity: desired,
-      minSize: p.taskManagers.min ?? desired,
-      maxSize: p.taskManagers.max ?? desired,
-      launchTemplate: { id: this.taskManagerLaunchTemplate.id, version: Token.asString(this.taskManagerLaunchTemplate.latestVersion) },
-      // A new launch template version (a changed configuration) rolls the TaskManagers.
-      instanceRefresh: { strategy: "Rolling", preferences: { minHealthyPercentage: 50 } },
-      healthCheckType: "EC2",
-      tag: Object.entries(tags("taskmanager")).map(([key, value]) => ({ key, value, propagateAtLaunch: true })),
-    });
+    this.taskManagers = autoScalingGroup("TaskManagers", "taskmanager", this.taskManagerLaunchTemplate, { desired, min: p.taskManagers.min ?? desired, max: p.taskManagers.max ?? desired });
 
     this.outputs(cluster, target);
   }
 
   /** Flink's own traffic: TaskManagers register with the JobManager and fetch blobs; the JobManager calls TaskManagers; TaskManagers shuffle data. */
-  private allowPorts(cluster: DeployableCluster): void {
+  private allowPorts(cluster: DeployableCluster, severalJobManagers: boolean): void {
     const jm = this.jobManagerSecurityGroup;
     const tm = this.taskManagerSecurityGroup;
     const { ports } = cluster;
@@ -197,6 +241,13 @@ export class FlinkEc2Deployment extends Construct {
       ["JmToTmRpc", "JobManager to TaskManager RPC", jm, tm, ports.taskManagerRpc],
       ["JmToTmMetricQuery", "JobManager to TaskManager metric query service (web UI metrics)", jm, tm, ports.metricQueryService],
       ["TmToTmData", "TaskManager to TaskManager data exchange", tm, tm, ports.taskManagerData],
+      // A standby JobManager's REST API calls the leader, and jobs submitted through it upload their blobs there.
+      ...(severalJobManagers
+        ? ([
+            ["JmToJmRpc", "JobManager to leading JobManager RPC", jm, jm, ports.jobManagerRpc],
+            ["JmToJmBlob", "JobManager to leading JobManager blob server", jm, jm, ports.blobServer],
+          ] as Array<[string, string, SecurityGroup, SecurityGroup, number | string]>)
+        : []),
     ];
     for (const [id, description, from, to, port] of flows) {
       const [fromPort, toPort] = portRange(port);
@@ -209,10 +260,27 @@ export class FlinkEc2Deployment extends Construct {
     }
   }
 
+  /** Both roles talk to ZooKeeper: the JobManagers to lead, the TaskManagers to find the leader. */
+  private allowQuorum(cluster: DeployableCluster): void {
+    const quorum = cluster.contributions.find((c) => c.highAvailability?.quorum)?.highAvailability?.quorum;
+    if (!quorum) return;
+    const port = quorum.clientPort;
+    const description = `ZooKeeper client port of ${quorum.description}`.slice(0, 255);
+    for (const [role, group] of [["Jm", this.jobManagerSecurityGroup], ["Tm", this.taskManagerSecurityGroup]] as const) {
+      if (quorum.securityGroupId) {
+        new VpcSecurityGroupEgressRule(this, `${role}ToZooKeeper`, { securityGroupId: group.id, referencedSecurityGroupId: quorum.securityGroupId, ipProtocol: "tcp", fromPort: port, toPort: port, description, tags: this.ruleTags });
+        new VpcSecurityGroupIngressRule(this, `ZooKeeperFrom${role}`, { securityGroupId: quorum.securityGroupId, referencedSecurityGroupId: group.id, ipProtocol: "tcp", fromPort: port, toPort: port, description: `Flink ${cluster.clusterName} to ZooKeeper`, tags: this.ruleTags });
+      }
+      (quorum.cidrs ?? []).forEach((cidr, i) => {
+        new VpcSecurityGroupEgressRule(this, `${role}ToZooKeeperCidr${i}`, { securityGroupId: group.id, cidrIpv4: cidr, ipProtocol: "tcp", fromPort: port, toPort: port, description, tags: this.ruleTags });
+      });
+    }
+  }
+
   private allowAccess(id: string, description: string, groups: SecurityGroup[], port: number | string, access: Ec2AccessProps | undefined): void {
     const [fromPort, toPort] = portRange(port);
     for (const group of groups) {
-      const role = group === this.jobManagerSecurityGroup ? "Jm" : "Tm";
+      const role = group === this.jobManagerSecurityGroup ? "Jm" : group === this.taskManagerSecurityGroup ? "Tm" : "Lb";
       (access?.cidrs ?? []).forEach((cidr, i) => {
         new VpcSecurityGroupIngressRule(this, `${id}${role}Cidr${i}`, { securityGroupId: group.id, cidrIpv4: cidr, ipProtocol: "tcp", fromPort, toPort, description, tags: this.ruleTags });
       });

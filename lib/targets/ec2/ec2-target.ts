@@ -1,5 +1,5 @@
 import { Annotations, Token } from "cdktf";
-import { ClusterContribution, ClusterInfo } from "../../cluster-feature";
+import { ClusterContribution, ClusterInfo, PlatformInfo } from "../../cluster-feature";
 import { Problems } from "../../config/problems";
 import { isIpv4Cidr } from "../../private/validate";
 import { formatMemorySize } from "../../config/units";
@@ -26,6 +26,13 @@ export interface Ec2TargetProps {
   readonly amiId: string;
   readonly jobManager: {
     readonly instanceType: string;
+    /**
+     * How many JobManagers: more than one needs `ha` on the cluster. Several JobManagers run in an Auto
+     * Scaling group over the subnets, behind an internal Network Load Balancer that gives users one
+     * REST address (`rest.<dnsZoneName>`); TaskManagers find the leader through HA.
+     * @default 1
+     */
+    readonly count?: number;
   };
   readonly taskManagers: {
     readonly instanceType: string;
@@ -66,9 +73,18 @@ export class Ec2Target implements IFlinkTarget {
 
   constructor(public readonly props: Ec2TargetProps) {}
 
-  /** The JobManager's stable DNS name in the cluster's private zone. */
+  /** How many JobManagers run. */
+  public get jobManagerCount(): number {
+    return this.props.jobManager.count ?? 1;
+  }
+
+  /** The JobManager's stable DNS name in the cluster's private zone: the load balancer's with several JobManagers. */
   public jobManagerAddress(cluster: ClusterInfo): string {
-    return `jobmanager.${this.zoneName(cluster)}`;
+    return `${this.jobManagerCount > 1 ? "rest" : "jobmanager"}.${this.zoneName(cluster)}`;
+  }
+
+  public platform(): PlatformInfo {
+    return { kind: "ec2", jobManagers: this.jobManagerCount };
   }
 
   public zoneName(cluster: ClusterInfo): string {
@@ -76,7 +92,8 @@ export class Ec2Target implements IFlinkTarget {
   }
 
   public contribute(cluster: ClusterInfo): ClusterContribution {
-    return { property: "target", config: { "jobmanager.rpc.address": this.jobManagerAddress(cluster) } };
+    // Several JobManagers each announce their own address (on their command line); TaskManagers ask HA for the leader's.
+    return { property: "target", config: this.jobManagerCount > 1 ? {} : { "jobmanager.rpc.address": this.jobManagerAddress(cluster) } };
   }
 
   public deploy(cluster: DeployableCluster): void {
@@ -110,6 +127,13 @@ export class Ec2Target implements IFlinkTarget {
     const max = p.taskManagers.max ?? desired;
     if (!(Number.isInteger(min) && min >= 0 && min <= desired && desired <= max && Number.isInteger(desired) && Number.isInteger(max) && max >= 1)) {
       problems.error(prop("taskManagers"), { min, desired, max }, "must satisfy 0 <= min <= desired <= max, max >= 1, whole numbers", "fix the TaskManager counts.");
+    }
+    const count = this.jobManagerCount;
+    const ha = cluster.contributions.find((c) => c.highAvailability)?.highAvailability;
+    if (!(Number.isInteger(count) && count >= 1 && count <= 5)) {
+      problems.error(prop("jobManager.count"), count, "must be a whole number from 1 to 5", "run 1 JobManager, or 2-3 with ha.");
+    } else if (count > 1 && !ha) {
+      problems.error(prop("jobManager.count"), count, "is more than one JobManager without high availability: each would act as the only leader", "set the cluster's ha (new FlinkHA(...)), or run one JobManager.");
     }
     if (p.rootVolumeSize !== undefined && !(Number.isInteger(p.rootVolumeSize) && p.rootVolumeSize >= 8)) {
       problems.error(prop("rootVolumeSize"), p.rootVolumeSize, "must be a whole number of GiB >= 8", "use 30 (the default) or more.");

@@ -5,6 +5,8 @@ import { IngressV1 } from "@cdktf/provider-kubernetes/lib/ingress-v1";
 import { NamespaceV1 } from "@cdktf/provider-kubernetes/lib/namespace-v1";
 import { NetworkPolicyV1, NetworkPolicyV1SpecIngress, NetworkPolicyV1SpecIngressFrom } from "@cdktf/provider-kubernetes/lib/network-policy-v1";
 import { PodDisruptionBudgetV1 } from "@cdktf/provider-kubernetes/lib/pod-disruption-budget-v1";
+import { RoleBindingV1 } from "@cdktf/provider-kubernetes/lib/role-binding-v1";
+import { RoleV1 } from "@cdktf/provider-kubernetes/lib/role-v1";
 import { ServiceAccountV1 } from "@cdktf/provider-kubernetes/lib/service-account-v1";
 import { ServiceV1 } from "@cdktf/provider-kubernetes/lib/service-v1";
 import { StatefulSetV1 } from "@cdktf/provider-kubernetes/lib/stateful-set-v1";
@@ -12,6 +14,7 @@ import { Fn, TerraformLocal, Token } from "cdktf";
 import { Construct } from "constructs";
 import { escapeTerraformTemplate } from "../../private/terraform-text";
 import { FLINK_UID, addClusterOutputs, pluginCopyCommands, requiredPlugins, shellQuote } from "../flink-process";
+import { HighAvailabilityNeeds } from "../../cluster-feature";
 import { DeployableCluster } from "../target";
 import { KubernetesAccess, KubernetesMode, KubernetesResources, KubernetesScheduling, KubernetesTarget, LOCAL_STATE_DIR } from "./kubernetes-target";
 
@@ -46,6 +49,9 @@ export class FlinkKubernetesDeployment extends Construct {
   public readonly taskManagers: DeploymentV1 | StatefulSetV1;
   public readonly taskManagerBudget: PodDisruptionBudgetV1;
   public readonly networkPolicies: readonly NetworkPolicyV1[];
+  /** Kubernetes HA: what Flink's leader election and job store need on the namespace's ConfigMaps. */
+  public readonly haRole?: RoleV1;
+  public readonly jobManagerBudget?: PodDisruptionBudgetV1;
   public readonly ingress?: IngressV1;
   /** The SHA-256 of the rendered files, in each pod template: a changed configuration rolls the pods. */
   public readonly configChecksum: string;
@@ -53,11 +59,13 @@ export class FlinkKubernetesDeployment extends Construct {
   private readonly target: KubernetesTarget;
   private readonly cluster: DeployableCluster;
   private readonly namespaceName: string;
+  private readonly ha?: HighAvailabilityNeeds;
 
   constructor(scope: Construct, id: string, props: FlinkKubernetesDeploymentProps) {
     super(scope, id);
     this.target = props.target;
     this.cluster = props.cluster;
+    this.ha = this.cluster.contributions.find((c) => c.highAvailability)?.highAvailability;
     const p = this.target.props;
     const name = this.cluster.clusterName;
 
@@ -73,6 +81,21 @@ export class FlinkKubernetesDeployment extends Construct {
       metadata: this.metadata(name, undefined, { ...p.serviceAccountAnnotations, ...identityAnnotations }),
       automountServiceAccountToken: false,
     });
+
+    if (this.ha?.kind === "kubernetes") {
+      // Flink's Kubernetes HA elects its leader on a ConfigMap lock and keeps the job store in ConfigMaps
+      // (<cluster-id>-cluster-config-map, <cluster-id>-<job>-config-map). TaskManagers watch them to find
+      // the leader, so both roles' pods use this service account.
+      this.haRole = new RoleV1(this, "HaRole", {
+        metadata: this.metadata(`${name}-ha`),
+        rule: [{ apiGroups: [""], resources: ["configmaps"], verbs: ["create", "delete", "get", "list", "patch", "update", "watch"] }],
+      });
+      new RoleBindingV1(this, "HaRoleBinding", {
+        metadata: this.metadata(`${name}-ha`),
+        roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: this.haRole.metadata.name },
+        subject: [{ kind: "ServiceAccount", name: this.serviceAccount.metadata.name, namespace: this.namespaceName }],
+      });
+    }
 
     // Terraform renders ConfigMap data as templates: literal ${...} (log4j lookups) is escaped, references stay.
     const files = this.cluster.flinkFiles;
@@ -103,10 +126,10 @@ export class FlinkKubernetesDeployment extends Construct {
     this.jobManager = new DeploymentV1(this, "JobManager", {
       metadata: this.metadata(`${name}-jobmanager`, "jobmanager"),
       spec: {
-        replicas: "1",
+        replicas: String(this.target.jobManagerReplicas),
         selector: { matchLabels: this.selector("jobmanager") },
-        // Two JobManagers of one cluster must never run at once without HA.
-        strategy: { type: "Recreate" },
+        // Without HA two JobManagers of one cluster must never run at once; with HA a new one stands by first.
+        strategy: this.ha ? { type: "RollingUpdate", rollingUpdate: { maxSurge: "1", maxUnavailable: "0" } } : { type: "Recreate" },
         template: { metadata: this.podMetadata("jobmanager"), spec: this.podSpec("jobmanager", this.jobManagerCommand(mode), p.jobManager?.resources, p.jobManager?.scheduling) },
       },
       waitForRollout: false,
@@ -155,7 +178,14 @@ export class FlinkKubernetesDeployment extends Construct {
       metadata: this.metadata(`${name}-taskmanager`, "taskmanager"),
       spec: { maxUnavailable: "1", selector: { matchLabels: this.selector("taskmanager") } },
     });
+    if (this.target.jobManagerReplicas > 1) {
+      this.jobManagerBudget = new PodDisruptionBudgetV1(this, "JobManagerBudget", {
+        metadata: this.metadata(`${name}-jobmanager`, "jobmanager"),
+        spec: { maxUnavailable: "1", selector: { matchLabels: this.selector("jobmanager") } },
+      });
+    }
     this.networkPolicies = this.networkPolicy();
+    this.allowQuorum();
 
     if (p.ingress) {
       this.ingress = new IngressV1(this, "Ingress", {
@@ -208,7 +238,10 @@ export class FlinkKubernetesDeployment extends Construct {
   }
 
   private jobManagerCommand(mode: KubernetesMode): string[] {
-    if (mode.kind === "session") return ["exec /opt/flink/bin/jobmanager.sh start-foreground"];
+    // Under HA each JobManager announces its pod IP (the Service would name all of them), as the Flink
+    // operator does; jobmanager.sh takes options as "-D key=value", two arguments.
+    const own = this.ha ? " -D jobmanager.rpc.address=$POD_IP -D rest.address=$POD_IP" : "";
+    if (mode.kind === "session") return [`exec /opt/flink/bin/jobmanager.sh start-foreground${own}`];
     const job = mode.job!;
     const quote = shellQuote;
     const options = [
@@ -216,7 +249,7 @@ export class FlinkKubernetesDeployment extends Construct {
       ...(job.fromSavepoint ? [`--fromSavepoint ${quote(job.fromSavepoint)}`] : []),
       ...(job.allowNonRestoredState ? ["--allowNonRestoredState"] : []),
     ];
-    return [`exec /opt/flink/bin/standalone-job.sh start-foreground ${[...options, ...(job.args ?? []).map(quote)].join(" ")}`];
+    return [`exec /opt/flink/bin/standalone-job.sh start-foreground${own} ${[...options, ...(job.args ?? []).map(quote)].join(" ")}`];
   }
 
   private podSpec(role: Role, start: string[], resources: KubernetesResources | undefined, scheduling: KubernetesScheduling | undefined, localState?: { name: string; path: string }): DeploymentV1SpecTemplateSpec {
@@ -243,7 +276,8 @@ export class FlinkKubernetesDeployment extends Construct {
     ];
     return {
       serviceAccountName: this.serviceAccount.metadata.name,
-      automountServiceAccountToken: false,
+      // The API token only where Kubernetes HA needs it.
+      automountServiceAccountToken: this.ha?.kind === "kubernetes",
       securityContext: { runAsNonRoot: true, runAsUser: FLINK_USER, runAsGroup: FLINK_USER, fsGroup: FLINK_USER, seccompProfile: { type: "RuntimeDefault" } },
       imagePullSecrets: p.imagePullSecrets?.map((name) => ({ name })),
       nodeSelector: scheduling?.nodeSelector ? { ...scheduling.nodeSelector } : undefined,
@@ -257,7 +291,11 @@ export class FlinkKubernetesDeployment extends Construct {
           imagePullPolicy: p.imagePullPolicy ?? "IfNotPresent",
           command: ["/bin/bash", "-c", script],
           port: containerPorts,
-          env: [{ name: "FLINK_CONF_DIR", value: CONF_DIR }, { name: "POD_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } }],
+          env: [
+            { name: "FLINK_CONF_DIR", value: CONF_DIR },
+            { name: "POD_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } },
+            ...(this.ha && role === "jobmanager" ? [{ name: "POD_IP", valueFrom: { fieldRef: { fieldPath: "status.podIP" } } }] : []),
+          ],
           resources: { requests: { cpu: cpuRequest, ...(memory && { memory }) }, limits: { cpu: cpuLimit, ...(memory && { memory }) } },
           livenessProbe: { tcpSocket: [{ port: "rpc" }], initialDelaySeconds: 30, periodSeconds: 60 },
           readinessProbe:
@@ -301,6 +339,25 @@ export class FlinkKubernetesDeployment extends Construct {
     return podAntiAffinity || nodeAffinity ? { podAntiAffinity, nodeAffinity } : undefined;
   }
 
+  /** A ZooKeeper ensemble on Kubernetes: admit this cluster's pods to its client port, in its namespace. */
+  private allowQuorum(): void {
+    const quorum = this.ha?.quorum;
+    if (!quorum?.pods) return;
+    new NetworkPolicyV1(this, "ZooKeeperAccess", {
+      metadata: { name: `flink-${this.cluster.clusterName}-${this.target.props.namespace.name}`.slice(0, 63).replace(/-+$/, ""), namespace: quorum.pods.namespace, labels: this.labels() },
+      spec: {
+        podSelector: { matchLabels: { ...quorum.pods.labels } },
+        policyTypes: ["Ingress"],
+        ingress: [
+          {
+            from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": this.target.props.namespace.name } }, podSelector: { matchLabels: { "app.kubernetes.io/instance": this.cluster.clusterName } } }],
+            ports: [{ port: String(quorum.clientPort), protocol: "TCP" }],
+          },
+        ],
+      },
+    });
+  }
+
   /** Ingress only: Flink's own flows between the roles, plus REST and metrics from the given sources. */
   private networkPolicy(): NetworkPolicyV1[] {
     const p = this.target.props;
@@ -316,7 +373,8 @@ export class FlinkKubernetesDeployment extends Construct {
     const rest = peers(p.restAccess);
     const rules: Record<Role, NetworkPolicyV1SpecIngress[]> = {
       jobmanager: [
-        { from: fromRole("taskmanager"), ports: tcp(ports.jobManagerRpc, ports.blobServer) },
+        // A standby JobManager calls the leader, and forwards blobs of jobs submitted through it.
+        { from: [...fromRole("taskmanager"), ...(this.target.jobManagerReplicas > 1 ? fromRole("jobmanager") : [])], ports: tcp(ports.jobManagerRpc, ports.blobServer) },
         ...(rest.length ? [{ from: rest, ports: tcp(ports.rest) }] : []),
       ],
       taskmanager: [

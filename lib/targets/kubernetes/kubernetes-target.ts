@@ -1,5 +1,5 @@
 import { Annotations, Token } from "cdktf";
-import { ClusterContribution, ClusterInfo } from "../../cluster-feature";
+import { ClusterContribution, ClusterInfo, PlatformInfo } from "../../cluster-feature";
 import { Problems } from "../../config/problems";
 import { formatMemorySize } from "../../config/units";
 import { DeployableCluster, IFlinkTarget } from "../target";
@@ -86,7 +86,16 @@ export interface KubernetesTargetProps {
   readonly imagePullSecrets?: readonly string[];
   /** @default KubernetesMode.session() */
   readonly mode?: KubernetesMode;
-  readonly jobManager?: { readonly resources?: KubernetesResources; readonly scheduling?: KubernetesScheduling };
+  readonly jobManager?: {
+    /**
+     * How many JobManager pods: more than one needs `ha` on the cluster. Each binds to its pod IP;
+     * TaskManagers and the REST Service find the leader through HA.
+     * @default 1
+     */
+    readonly replicas?: number;
+    readonly resources?: KubernetesResources;
+    readonly scheduling?: KubernetesScheduling;
+  };
   readonly taskManagers: {
     readonly replicas: number;
     readonly resources?: KubernetesResources;
@@ -144,6 +153,14 @@ export class KubernetesTarget implements IFlinkTarget {
     return `${this.jobManagerService(cluster)}.${this.props.namespace.name}.svc`;
   }
 
+  public get jobManagerReplicas(): number {
+    return this.props.jobManager?.replicas ?? 1;
+  }
+
+  public platform(): PlatformInfo {
+    return { kind: "kubernetes", namespace: this.props.namespace.name, jobManagers: this.jobManagerReplicas };
+  }
+
   public contribute(cluster: ClusterInfo): ClusterContribution {
     const localRecovery: Record<string, string | boolean> = this.props.taskManagers.localStateVolume
       ? {
@@ -181,6 +198,12 @@ export class KubernetesTarget implements IFlinkTarget {
     }
     if (!(Number.isInteger(p.taskManagers.replicas) && p.taskManagers.replicas >= 1)) {
       problems.error("target.taskManagers.replicas", p.taskManagers.replicas, "must be a whole number >= 1", "run at least one TaskManager.");
+    }
+    const replicas = this.jobManagerReplicas;
+    if (!(Number.isInteger(replicas) && replicas >= 1 && replicas <= 5)) {
+      problems.error("target.jobManager.replicas", replicas, "must be a whole number from 1 to 5", "run 1 JobManager, or 2-3 with ha.");
+    } else if (replicas > 1 && !cluster.contributions.some((c) => c.highAvailability)) {
+      problems.error("target.jobManager.replicas", replicas, "is more than one JobManager without high availability: each would act as the only leader", "set the cluster's ha (new FlinkHA(...)), or run one JobManager.");
     }
     const volume = p.taskManagers.localStateVolume;
     if (volume && !(QUANTITY.test(volume.size) && (quantityValue(volume.size, "memory") ?? 0) > 0)) {
@@ -222,7 +245,7 @@ export class KubernetesTarget implements IFlinkTarget {
       if (typeof port !== "number") problems.error(name, port, "must be a single port on Kubernetes (a container port cannot be a range)", "give one port number.");
     }
     problems.throwIfErrors(`FlinkCluster "${cluster.node.path}":`);
-    if (mode.kind === "application") {
+    if (mode.kind === "application" && !cluster.contributions.some((c) => c.highAvailability)) {
       Annotations.of(cluster).addWarning(
         "[flink:application-without-ha] application mode without high availability: when the JobManager restarts, the job starts again from fromSavepoint or empty state, not from its latest checkpoint.",
       );

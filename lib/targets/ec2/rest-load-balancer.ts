@@ -1,0 +1,76 @@
+import { Lb } from "@cdktf/provider-aws/lib/lb";
+import { LbListener } from "@cdktf/provider-aws/lib/lb-listener";
+import { LbTargetGroup } from "@cdktf/provider-aws/lib/lb-target-group";
+import { Route53Record } from "@cdktf/provider-aws/lib/route53-record";
+import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
+import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security-group-egress-rule";
+import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
+import { Construct } from "constructs";
+
+export interface RestLoadBalancerProps {
+  readonly name: string;
+  readonly vpcId: string;
+  readonly subnetIds: readonly string[];
+  readonly restPort: number;
+  /** The JobManagers' group: opened to the load balancer on the REST port. */
+  readonly jobManagerSecurityGroup: SecurityGroup;
+  readonly zoneId: string;
+  /** The DNS name users reach the REST API at. */
+  readonly recordName: string;
+  readonly tags: Readonly<Record<string, string>>;
+  readonly ruleTags: Readonly<Record<string, string>>;
+}
+
+/**
+ * One REST address for several JobManagers: an internal Network Load Balancer over the subnets with a
+ * DNS name in the cluster's zone. Every JobManager answers REST (a standby forwards to the leader), so
+ * the health check only asks that Flink's REST API answers.
+ */
+export class RestLoadBalancer extends Construct {
+  public readonly securityGroup: SecurityGroup;
+  public readonly loadBalancer: Lb;
+  public readonly targetGroup: LbTargetGroup;
+
+  constructor(scope: Construct, id: string, props: RestLoadBalancerProps) {
+    super(scope, id);
+    const port = props.restPort;
+    this.securityGroup = new SecurityGroup(this, "SecurityGroup", {
+      namePrefix: `${props.name}-rest-`,
+      description: `Flink ${props.name} REST load balancer`,
+      vpcId: props.vpcId,
+      tags: props.tags,
+      lifecycle: { createBeforeDestroy: true },
+    });
+    const description = "Flink REST API through the load balancer";
+    new VpcSecurityGroupEgressRule(this, "ToJobManagers", { securityGroupId: this.securityGroup.id, referencedSecurityGroupId: props.jobManagerSecurityGroup.id, ipProtocol: "tcp", fromPort: port, toPort: port, description, tags: props.ruleTags });
+    new VpcSecurityGroupIngressRule(this, "FromLoadBalancer", { securityGroupId: props.jobManagerSecurityGroup.id, referencedSecurityGroupId: this.securityGroup.id, ipProtocol: "tcp", fromPort: port, toPort: port, description, tags: props.ruleTags });
+
+    this.loadBalancer = new Lb(this, "LoadBalancer", {
+      namePrefix: "flink-",
+      internal: true,
+      loadBalancerType: "network",
+      subnets: [...props.subnetIds],
+      securityGroups: [this.securityGroup.id],
+      enableCrossZoneLoadBalancing: true,
+      tags: props.tags,
+    });
+    this.targetGroup = new LbTargetGroup(this, "JobManagers", {
+      namePrefix: "flink-",
+      port,
+      protocol: "TCP",
+      vpcId: props.vpcId,
+      targetType: "instance",
+      deregistrationDelay: "30",
+      healthCheck: { protocol: "HTTP", path: "/config", port: "traffic-port", interval: 10, healthyThreshold: 2, unhealthyThreshold: 2 },
+      tags: props.tags,
+      lifecycle: { createBeforeDestroy: true },
+    });
+    new LbListener(this, "Listener", { loadBalancerArn: this.loadBalancer.arn, port, protocol: "TCP", defaultAction: [{ type: "forward", targetGroupArn: this.targetGroup.arn }], tags: props.tags });
+    new Route53Record(this, "Record", {
+      zoneId: props.zoneId,
+      name: props.recordName,
+      type: "A",
+      alias: { name: this.loadBalancer.dnsName, zoneId: this.loadBalancer.zoneId, evaluateTargetHealth: true },
+    });
+  }
+}

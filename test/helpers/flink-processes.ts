@@ -1,0 +1,103 @@
+import { ChildProcess, execFile } from "child_process";
+import * as fs from "fs";
+import * as path from "path";
+import { FlinkLayout, FlinkReadConfig, dynamicConfigs } from "./real-flink";
+import { TestHost, TestNetwork } from "./test-hosts";
+
+/** Flink processes started as bin/jobmanager.sh and bin/taskmanager.sh start them, on test hosts. */
+
+export async function getJson(url: string): Promise<any> {
+  const response = await fetch(url, { signal: AbortSignal.timeout(5000) });
+  if (!response.ok) throw new Error(`GET ${url}: ${response.status} ${await response.text()}`);
+  return response.json();
+}
+
+export async function getText(url: string): Promise<string> {
+  const response = await fetch(url, { signal: AbortSignal.timeout(5000) });
+  if (!response.ok) throw new Error(`GET ${url}: ${response.status}`);
+  return response.text();
+}
+
+/** `-D key=value` pairs as Flink's entry points and client take them. */
+export const dynamicProperties = (properties: Readonly<Record<string, string>>): string[] => Object.entries(properties).flatMap(([key, value]) => ["-D", `${key}=${value}`]);
+
+export function run(command: string, args: readonly string[], options: { env: NodeJS.ProcessEnv; timeout: number }): Promise<{ code: number; output: string }> {
+  return new Promise((resolve) => {
+    execFile(command, args, { ...options, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) || 1 : 0, output: `${stdout}${stderr}` }));
+  });
+}
+
+/** The env.java.* options of the config, as the scripts add them for a role. */
+export function javaOpts(config: FlinkReadConfig, role: "jobmanager" | "taskmanager" | "client"): string[] {
+  const value = (key: string) => config.values?.[key]?.value as string | undefined;
+  return [value("env.java.default-opts.all"), value("env.java.opts.all"), value(`env.java.opts.${role}`)].filter((o): o is string => !!o).join(" ").split(/\s+/).filter(Boolean);
+}
+
+export interface FlinkProcessOptions {
+  readonly network: TestNetwork;
+  readonly host: TestHost;
+  readonly kind: "jobmanager" | "taskmanager";
+  /** Names the process's log files in `work`. */
+  readonly name: string;
+  readonly layout: FlinkLayout;
+  /** The conf/ folder with the rendered files. */
+  readonly conf: string;
+  /** Flink's reading of conf/ (BashJavaUtils' JVM flags and memory -D options). */
+  readonly config: FlinkReadConfig;
+  /** The keys the test sets on the command line instead of config.yaml's value. */
+  readonly overrides: Readonly<Record<string, string>>;
+  readonly work: string;
+}
+
+/**
+ * Starts a JobManager (StandaloneSessionClusterEntrypoint) or TaskManager (TaskManagerRunner): the JVM
+ * flags and -D memory settings BashJavaUtils computes, the env.java.* options, log4j from the rendered
+ * properties, the Prometheus reporter as a plugin (FLINK_PLUGINS_DIR), then the overrides.
+ */
+export function startFlinkProcess(o: FlinkProcessOptions): ChildProcess {
+  const isJm = o.kind === "jobmanager";
+  const params = isJm ? o.config.jobManager : o.config.taskManager;
+  if (params.error) throw new Error(`BashJavaUtils refused the rendered config: ${params.error}`);
+  const log4j = path.join(o.conf, "log4j-console.properties");
+  const args = [
+    ...params.jvmArgs!.split(/\s+/),
+    ...javaOpts(o.config, o.kind),
+    `-Dlog.file=${path.join(o.work, `${o.name}.log`)}`,
+    `-Dlog4j.configuration=file:${log4j}`,
+    `-Dlog4j.configurationFile=file:${log4j}`,
+    "-classpath",
+    o.layout.classpath.join(path.delimiter),
+    isJm ? "org.apache.flink.runtime.entrypoint.StandaloneSessionClusterEntrypoint" : "org.apache.flink.runtime.taskexecutor.TaskManagerRunner",
+    "--configDir",
+    o.conf,
+    ...dynamicProperties(dynamicConfigs(params.dynamicConfigs!)),
+    ...dynamicProperties(o.overrides),
+  ];
+  return o.network.start(o.host, "java", args, { env: { ...process.env, FLINK_CONF_DIR: o.conf, FLINK_PLUGINS_DIR: o.layout.pluginsDir }, logFile: path.join(o.work, `${o.name}.out`) });
+}
+
+/**
+ * Submits the probe job with Flink's own client, as `flink run -d -m <rest>` (the cluster's submitJob
+ * output) does; the client reads conf/ and applies the overrides (its checkpoint storage comes from
+ * its own configuration). Returns the job id.
+ */
+export async function submitProbeJob(layout: FlinkLayout, conf: string, config: FlinkReadConfig, rest: string, overrides: Readonly<Record<string, string>>): Promise<string> {
+  const client = await run(
+    "java",
+    [...javaOpts(config, "client"), "-classpath", layout.classpath.join(path.delimiter), "org.apache.flink.client.cli.CliFrontend", "run", "-d", "-m", rest, ...dynamicProperties(overrides), layout.jobJar],
+    { env: { ...process.env, FLINK_CONF_DIR: conf }, timeout: 120_000 },
+  );
+  const jobId = /JobID ([0-9a-f]{32})/.exec(client.output)?.[1];
+  if (!jobId) throw new Error(`flink run did not submit the job (exit ${client.code}):\n${client.output}`);
+  return jobId;
+}
+
+/** The last lines of every log in `work`, to print with a failure. */
+export function logTails(work: string): string {
+  if (!fs.existsSync(work)) return "";
+  return fs
+    .readdirSync(work)
+    .filter((f) => f.endsWith(".log") || f.endsWith(".out"))
+    .map((f) => `--- ${f}\n${fs.readFileSync(path.join(work, f), "utf8").split("\n").slice(-30).join("\n")}`)
+    .join("\n");
+}
