@@ -16,6 +16,7 @@ import { stringify } from "yaml";
 import { Problems } from "../config/problems";
 import { iamPolicyDocument } from "../private/iam";
 import { escapeTerraformTemplate } from "../private/terraform-text";
+import { systemUserCommands, verifiedTarballCommands } from "../private/install-commands";
 import { isKmsKeyArn } from "../private/validate";
 import { shellQuote } from "../targets/flink-process";
 import { USER_DATA_LIMIT } from "../targets/ec2/cloud-init";
@@ -200,8 +201,7 @@ function renderServerUserData(s: ServerSetup): string {
     "# Installs ZooKeeper for cdktf-flink; runs once, at first boot.",
     "set -euo pipefail",
     "dnf install -y java-17-amazon-corretto-headless xfsprogs",
-    `getent group zookeeper >/dev/null || groupadd --system --gid ${ZOOKEEPER_UID} zookeeper`,
-    `id zookeeper >/dev/null 2>&1 || useradd --system --uid ${ZOOKEEPER_UID} --gid ${ZOOKEEPER_UID} --home-dir ${DATA_VOLUME_MOUNT} --shell /sbin/nologin zookeeper`,
+    ...systemUserCommands("zookeeper", ZOOKEEPER_UID, DATA_VOLUME_MOUNT),
     // The data volume: NVMe on Nitro instances (named by its volume id), xvdf on others.
     `volume=$(echo ${shellQuote(s.volumeId)} | tr -d -)`,
     "device=",
@@ -214,13 +214,7 @@ function renderServerUserData(s: ServerSetup): string {
     `mkdir -p ${ZOOKEEPER_DATA_DIR} ${ZOOKEEPER_DATA_LOG_DIR} /var/log/zookeeper`,
     `cp ${CONF_DIR}/myid ${ZOOKEEPER_DATA_DIR}/myid`,
     `chown -R zookeeper:zookeeper ${DATA_VOLUME_MOUNT} /var/log/zookeeper`,
-    "workdir=$(mktemp -d)",
-    `curl -fsSL --proto '=https' --retry 5 -o "$workdir/zookeeper.tgz" ${shellQuote(s.url)}`,
-    `echo ${shellQuote(`${s.sha512}  zookeeper.tgz`)} > "$workdir/zookeeper.tgz.sha512"`,
-    '(cd "$workdir" && sha512sum -c zookeeper.tgz.sha512)',
-    `mkdir -p /opt/zookeeper-${s.release}`,
-    `tar -xzf "$workdir/zookeeper.tgz" -C /opt/zookeeper-${s.release} --strip-components=1`,
-    'rm -rf "$workdir"',
+    ...verifiedTarballCommands(s.url, s.sha512, "zookeeper.tgz", `/opt/zookeeper-${s.release}`),
     `ln -sfn /opt/zookeeper-${s.release} /opt/zookeeper`,
   ].join("\n") + "\n";
   const unit = [

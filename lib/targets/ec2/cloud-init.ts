@@ -1,5 +1,6 @@
 import { stringify } from "yaml";
 import { FLINK_UID, pluginCopyCommands, shellQuote } from "../flink-process";
+import { systemUserCommands, verifiedTarballCommands } from "../../private/install-commands";
 import { FlinkRuntime } from "./runtime";
 
 /** How long systemd waits before starting a crashed Flink process again. */
@@ -48,21 +49,14 @@ function installScript(setup: NodeSetup): string {
     "# Installs Flink for cdktf-flink; runs once, at first boot.",
     "set -euo pipefail",
     "dnf install -y amazon-cloudwatch-agent",
-    `getent group flink >/dev/null || groupadd --system --gid ${FLINK_UID} flink`,
-    `id flink >/dev/null 2>&1 || useradd --system --uid ${FLINK_UID} --gid ${FLINK_UID} --home-dir /opt/flink --shell /sbin/nologin flink`,
+    ...systemUserCommands("flink", FLINK_UID, "/opt/flink"),
   ];
   if (runtime.kind === "tarball") {
     const o = runtime.options;
     const home = `/opt/flink-${o.release}`;
     lines.push(
       `dnf install -y ${shellQuote(o.javaPackage ?? "java-17-amazon-corretto-headless")}`,
-      "workdir=$(mktemp -d)",
-      `curl -fsSL --proto '=https' --retry 5 -o "$workdir/flink.tgz" ${shellQuote(o.url!)}`,
-      `echo ${shellQuote(`${o.sha512}  flink.tgz`)} > "$workdir/flink.tgz.sha512"`,
-      '(cd "$workdir" && sha512sum -c flink.tgz.sha512)',
-      `mkdir -p ${home}`,
-      `tar -xzf "$workdir/flink.tgz" -C ${home} --strip-components=1`,
-      'rm -rf "$workdir"',
+      ...verifiedTarballCommands(o.url!, o.sha512!, "flink.tgz", home),
       ...pluginCopyCommands(home, setup.plugins),
       `chown -R flink:flink ${home}`,
       `ln -sfn ${home} /opt/flink`,
