@@ -1,9 +1,10 @@
-import { ChildProcess } from "child_process";
+import { ChildProcess, execFileSync } from "child_process";
 import * as fs from "fs";
 import * as net from "net";
 import * as os from "os";
 import * as path from "path";
 import { RESTART_SEC } from "../lib/targets/ec2/cloud-init";
+import { REST_HEALTH_CHECK } from "../lib/targets/ec2/rest-load-balancer";
 import { getJson, getText, logTails, startFlinkProcess, submitProbeJob } from "./helpers/flink-processes";
 import { describeWithRealFlink, flinkLayout, probeReport } from "./helpers/real-flink";
 import { EC2_HA_1_20_STACK, renderedClusters, renderedEnsembles } from "./helpers/rendered";
@@ -46,46 +47,50 @@ const describeFlink = describeWithRealFlink("Flink HA failover tests (test/flink
 
 /**
  * One stable REST address over several JobManagers, as the example's Network Load Balancer: new
- * connections go to a JobManager whose REST API answered its last health check (GET /config).
+ * connections go to JobManagers that pass the target group's health check (REST_HEALTH_CHECK: its path,
+ * interval and thresholds), and to all of them when none passes (an NLB fails open).
  */
 class RestBalancer {
   private readonly healthy = new Set<string>();
+  private readonly streaks = new Map<string, number>();
   private readonly server: net.Server;
   private readonly timer: NodeJS.Timeout;
   private next = 0;
-  public port = 0;
 
   constructor(private readonly backends: readonly string[], private readonly backendPort: number) {
     this.server = net.createServer((client) => {
-      const targets = this.backends.filter((b) => this.healthy.has(b));
-      const target = targets[this.next++ % Math.max(1, targets.length)];
-      if (!target) {
-        client.destroy();
-        return;
-      }
-      const upstream = net.connect({ host: target, port: this.backendPort });
+      const passing = this.backends.filter((b) => this.healthy.has(b));
+      const targets = passing.length ? passing : this.backends;
+      const upstream = net.connect({ host: targets[this.next++ % targets.length], port: this.backendPort });
       client.pipe(upstream).pipe(client);
       upstream.on("error", () => client.destroy());
       client.on("error", () => upstream.destroy());
     });
-    this.timer = setInterval(() => void this.check(), 2000);
+    this.timer = setInterval(() => void this.check(), REST_HEALTH_CHECK.interval * 1000);
   }
 
   public async listen(): Promise<string> {
     await new Promise<void>((resolve) => this.server.listen(0, "127.0.0.1", resolve));
-    this.port = (this.server.address() as net.AddressInfo).port;
-    await this.check();
-    return `127.0.0.1:${this.port}`;
+    // Registered targets start healthy after their first passing checks.
+    for (let i = 0; i < REST_HEALTH_CHECK.healthyThreshold; i++) await this.check();
+    return `127.0.0.1:${(this.server.address() as net.AddressInfo).port}`;
   }
 
+  /** A streak > 0 counts passes, < 0 failures; a target changes state after its threshold in a row. */
   private async check(): Promise<void> {
     await Promise.all(
       this.backends.map(async (b) => {
+        let ok = false;
         try {
-          (await fetch(`http://${b}:${this.backendPort}/config`, { signal: AbortSignal.timeout(1500) })).ok ? this.healthy.add(b) : this.healthy.delete(b);
+          ok = (await fetch(`http://${b}:${this.backendPort}${REST_HEALTH_CHECK.path}`, { signal: AbortSignal.timeout(5000) })).ok;
         } catch {
-          this.healthy.delete(b);
+          ok = false;
         }
+        const streak = this.streaks.get(b) ?? 0;
+        const now = ok ? Math.max(streak, 0) + 1 : Math.min(streak, 0) - 1;
+        this.streaks.set(b, now);
+        if (now >= REST_HEALTH_CHECK.healthyThreshold) this.healthy.add(b);
+        if (-now >= REST_HEALTH_CHECK.unhealthyThreshold) this.healthy.delete(b);
       }),
     );
   }
@@ -94,6 +99,12 @@ class RestBalancer {
     clearInterval(this.timer);
     this.server.close();
   }
+}
+
+/** The TCP ports a test host listens on, from `ss` in its namespace. */
+function listeningPorts(host: TestHost): number[] {
+  const out = execFileSync("ip", ["netns", "exec", host.name, "ss", "-ltnH"], { encoding: "utf8" });
+  return out.split("\n").map((line) => Number(/:(\d+)\s/.exec(line.split(/\s+/)[3] + " ")?.[1])).filter((p) => p > 0);
 }
 
 describeFlink("Flink HA failover from examples/ec2-ha", () => {
@@ -191,6 +202,8 @@ describeFlink("Flink HA failover from examples/ec2-ha", () => {
           return running.filter(Boolean).length === 1 ? jobManagers[running.indexOf(true)] : undefined;
         });
         const standby = jobManagers.find((jm) => jm !== leader)!;
+        // The leader's RPC endpoint listens on the fixed HA port the security groups open (Flink's default is random).
+        expect(listeningPorts(leader.host)).toContain(Number(value("high-availability.jobmanager.port")));
         // A standby's REST API answers too, from the leader.
         expect((await getJson(`http://${standby.host.address}:${restPort}/jobs/${jobId}`)).state).toBe("RUNNING");
 

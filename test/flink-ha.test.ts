@@ -103,7 +103,7 @@ describe("the ec2-ha example", () => {
 
   test("JobManagers talk to each other on RPC and blob ports; REST reaches them through the load balancer only", () => {
     const ingress = rules("aws_vpc_security_group_ingress_rule");
-    expect(ingress).toEqual(expect.arrayContaining([{ group: jm, peer: jm, ports: [6123, 6123] }, { group: jm, peer: jm, ports: [6124, 6124] }, { group: jm, peer: lb, ports: [8081, 8081] }]));
+    expect(ingress).toEqual(expect.arrayContaining([{ group: jm, peer: jm, ports: [6123, 6123] }, { group: jm, peer: jm, ports: [6124, 6124] }, { group: jm, peer: jm, ports: [6125, 6125] }, { group: jm, peer: lb, ports: [8081, 8081] }]));
     expect(ingress.filter((r) => r.group === jm && r.ports[0] === 8081)).toEqual([{ group: jm, peer: lb, ports: [8081, 8081] }]);
     expect(ingress.filter((r) => r.group === lb)).toEqual([{ group: lb, peer: "10.40.0.0/16", ports: [8081, 8081] }]);
   });
@@ -114,12 +114,12 @@ describe("the ec2-ha example", () => {
     expect(all(tf, "aws_lb_target_group")[0]).toMatchObject({ port: 8081, protocol: "TCP", health_check: { protocol: "HTTP", path: "/config" } });
     const groupsOfAsg = all(tf, "aws_autoscaling_group");
     const jobManagers = groupsOfAsg.find((g) => g.name_prefix === "orders-jobmanagers-")!;
-    expect(jobManagers).toMatchObject({ min_size: 2, max_size: 2, desired_capacity: 2, health_check_type: "ELB" });
+    // EC2 health heals: the REST check answers 503 during a leader election, which must not terminate a JobManager.
+    expect(jobManagers).toMatchObject({ min_size: 2, max_size: 2, desired_capacity: 2, health_check_type: "EC2" });
     expect(jobManagers.target_group_arns).toHaveLength(1);
     expect(all(tf, "aws_instance").filter((i) => i.tags?.Name?.startsWith("orders-"))).toEqual([]);
     const record = all(tf, "aws_route53_record").find((r) => r.name === "rest.orders.flink.internal")!;
     expect(record.alias).toMatchObject({ evaluate_target_health: true });
-    expect(tf.output).toEqual(expect.objectContaining({}));
     const restUrl = Object.entries(tf.output as Record<string, any>).find(([k]) => k.includes("restUrl"))![1];
     expect(restUrl.value).toBe("http://rest.orders.flink.internal:8081");
   });
@@ -133,6 +133,8 @@ describe("the ec2-ha example", () => {
     const install = cloudConfig.write_files.find((f: any) => f.path.endsWith("flink-install.sh")).content;
     expect(install).toContain("http://169.254.169.254/latest/api/token");
     expect(install).toContain("/latest/meta-data/local-ipv4");
+    // An empty answer stops the install instead of starting a JobManager without an address.
+    expect(install).toContain('[ -n "$address" ] || {');
   });
 
   test("ZooKeeper servers: stable names, encrypted data volumes that outlive the instance, IMDSv2, zoo.cfg and myid byte-equal to the files beside the Terraform", () => {
@@ -190,8 +192,10 @@ describe("the kubernetes-ha example", () => {
       "kubernetes.cluster-id": "payments",
       "kubernetes.namespace": "flink-payments",
       "high-availability.storageDir": "s3://analytics-flink-state/ha/payments",
-      "high-availability.jobmanager.port": "6123",
     });
+    // Flink reads high-availability.jobmanager.port only in ZooKeeper mode; the audit cluster (ZooKeeper) has it.
+    expect(configOf(flinkDir, "payments")["high-availability.jobmanager.port"]).toBeUndefined();
+    expect(configOf(flinkDir, "audit")["high-availability.jobmanager.port"]).toBe("6123");
   });
 
   test("a Role on ConfigMaps (Flink's leader election and job store) bound to the service account both roles use", () => {
@@ -219,9 +223,13 @@ describe("the kubernetes-ha example", () => {
     expect(container.env).toContainEqual({ name: "POD_IP", value_from: { field_ref: { field_path: "status.podIP" } } });
     expect(named(tf, "kubernetes_pod_disruption_budget_v1", "payments-jobmanager").spec.max_unavailable).toBe("1");
     expect(payments.spec.template.spec.affinity.pod_anti_affinity.required_during_scheduling_ignored_during_execution).toHaveLength(1);
+    // Unless told otherwise, several JobManagers prefer different nodes.
+    expect(audit.spec.template.spec.affinity.pod_anti_affinity.preferred_during_scheduling_ignored_during_execution).toHaveLength(1);
     const policy = all(tf, "kubernetes_network_policy_v1").find((p) => p.metadata.name === "payments-jobmanager")!;
     const rpc = policy.spec.ingress.find((i: any) => i.ports.some((p: any) => p.port === "6123"));
     expect(rpc.from.map((f: any) => f.pod_selector.match_labels["app.kubernetes.io/component"]).sort()).toEqual(["jobmanager", "taskmanager"]);
+    const metricQuery = policy.spec.ingress.find((i: any) => i.ports.some((p: any) => p.port === "6125"));
+    expect(metricQuery.from.map((f: any) => f.pod_selector.match_labels["app.kubernetes.io/component"])).toEqual(["jobmanager"]);
   });
 
   test("the ZooKeeper StatefulSet: locked-down pods, one per node, volumes, a budget, peers only among servers; the cluster admits its own pods to the client port", () => {
@@ -235,6 +243,9 @@ describe("the kubernetes-ha example", () => {
     expect(servers.spec.volume_claim_template[0].spec.resources.requests.storage).toBe("10Gi");
     expect(named(tf, "kubernetes_service_v1", "zookeeper-headless").spec).toMatchObject({ cluster_ip: "None", publish_not_ready_addresses: true });
     expect(named(tf, "kubernetes_pod_disruption_budget_v1", "zookeeper").spec.max_unavailable).toBe("1");
+    // Ready only in the quorum, so a roll or a drain waits for each server to rejoin; a changed zoo.cfg rolls them.
+    expect(spec.container[0].readiness_probe.exec.command[2]).toBe("exec 3<>/dev/tcp/127.0.0.1/2181 && echo srvr >&3 && grep -qE '^Mode: (leader|follower)' <&3");
+    expect(servers.spec.template.metadata.annotations["cdktf-flink/zoo-cfg-sha256"]).toMatch(/^[0-9a-f]{64}$/);
     const config = named(tf, "kubernetes_config_map_v1", "zookeeper-config").data;
     expect(config["zoo.cfg"]).toBe(fs.readFileSync(path.join(flinkDir, "zookeeper", "zookeeper", "zoo.cfg"), "utf8"));
     expect(config["zoo.cfg"]).toMatch(/^server\.1=zookeeper-0\.zookeeper-headless\.zookeeper\.svc\.cluster\.local:2888:3888$/m);
@@ -324,6 +335,13 @@ describe("FlinkHA rules", () => {
     expect(tuned.configuration.entries.get("high-availability.zookeeper.client.max-retry-attempts")).toBe(5);
     const other = ec2Stack();
     expect(() => ec2Cluster(other, zookeeperHa(other), { rawConfig: { "high-availability.jobmanager.port": "50010" } })).toThrow(/sets high-availability\.jobmanager\.port, which jobManager\.rpcPort already sets/);
+  });
+
+  test("a storageDir outside the cluster's stateStorage is a warning: no grant covers it", () => {
+    const stack = ec2Stack();
+    const ha = new FlinkHA(stack, "ha", { zookeeper: { quorum: { connectString: "zk1:2181", cidrs: ["10.1.0.0/24"] } }, storageDir: "s3://other-bucket/ha" });
+    ec2Cluster(stack, ha);
+    expect(warnings(ha)).toEqual([expect.stringMatching(/^\[flink:ha-storage-not-granted\] storageDir s3:\/\/other-bucket\/ha\/orders \(cluster orders\) is not in the cluster's stateStorage folder/)]);
   });
 
   test("the job store path is written under each version's own key", () => {

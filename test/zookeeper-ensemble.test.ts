@@ -3,7 +3,7 @@ import * as os from "os";
 import * as path from "path";
 import { renderedEnsembles } from "./helpers/rendered";
 import { TestNetwork, waitFor } from "./helpers/test-hosts";
-import { ZOO_CFG_OVERRIDES, ZooKeeperServer, clientPort, describeWithZooKeeper, restartServer, serverMode, startEnsemble } from "./helpers/zookeeper";
+import { ZOO_CFG_OVERRIDES, ZooKeeperServer, clientPort, describeWithZooKeeper, restartServer, serverMode, startEnsemble, zkCli } from "./helpers/zookeeper";
 
 /**
  * Each rendered zoo.cfg of the examples (with its myid files) starts a real ZooKeeper ensemble, one
@@ -37,10 +37,14 @@ describeZk("ZooKeeper ensembles from the rendered zoo.cfg", () => {
             return leaders.length === 1 && m.filter(([, mode]) => mode === "follower").length === alive.length - 1 ? leaders[0][0] : undefined;
           });
         const leader = await elected(servers);
+        // Data written through one server before the leader's loss is read through another after it.
+        const address = (s: ZooKeeperServer) => `${s.host.address}:${port}`;
+        expect(await zkCli(address(servers[0]), "create", "/cdktf-flink-test", "written-before")).toMatch(/Created \/cdktf-flink-test/);
         await network.kill(leader.child);
         const rest = servers.filter((s) => s !== leader);
         const next = await elected(rest);
-        expect(next).not.toBe(leader);
+        expect((await modes(servers)).find(([s]) => s === leader)![1]).toBeUndefined();
+        expect(await zkCli(address(servers.find((s) => s !== leader && s !== next) ?? next), "get", "/cdktf-flink-test")).toMatch(/^written-before$/m);
         // The old leader, started again from its data folder, rejoins as a follower.
         restartServer(network, leader, work);
         await waitFor("the old leader back as a follower", 60_000, async () => ((await serverMode(leader.host.address, port)) === "follower" ? true : undefined));

@@ -181,10 +181,11 @@ export function buildConfiguration(
   for (const feature of features) {
     checkRawKeys(feature.config, version, w, problems, feature.property);
   }
-  // With HA, a JobManager's RPC endpoint listens on high-availability.jobmanager.port (default 0: random)
-  // instead of jobmanager.rpc.port; the same port keeps the target's firewall rules right.
+  // With ZooKeeper HA, a JobManager's RPC endpoint listens on high-availability.jobmanager.port (default 0:
+  // random) instead of jobmanager.rpc.port (ClusterEntrypoint reads it only in ZooKeeper mode, 1.20 and 2.x);
+  // the same port keeps the target's firewall rules right.
   const ha = w.entries.get("high-availability.type");
-  if (typeof ha === "string" && ha.toUpperCase() !== "NONE") w.text("high-availability.jobmanager.port", "jobManager.rpcPort", String(jobManagerRpc));
+  if (typeof ha === "string" && ha.toUpperCase() === "ZOOKEEPER") w.text("high-availability.jobmanager.port", "jobManager.rpcPort", String(jobManagerRpc));
   checkRawKeys(settings.rawConfig ?? {}, version, w, problems);
   if (w.entries.has("execution.checkpointing.interval") && !w.entries.has("execution.checkpointing.dir")) {
     problems.warn("flink:no-checkpoint-directory", "checkpointing is on but no checkpoint directory is set: checkpoints stay in JobManager memory and are lost with it. Set checkpointing.directory to a durable URI such as s3://bucket/checkpoints, or give the cluster a stateStorage.");

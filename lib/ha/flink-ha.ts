@@ -1,4 +1,4 @@
-import { Token } from "cdktf";
+import { Annotations, Token } from "cdktf";
 import { Construct, IConstruct } from "constructs";
 import { ClusterContribution, ClusterInfo, HighAvailabilityNeeds, IClusterFeature, QuorumAccess } from "../cluster-feature";
 import { Problems } from "../config/problems";
@@ -140,6 +140,11 @@ export class FlinkHA extends Construct implements IClusterFeature {
       problems.error("ha", this.node.path, "needs a durable directory every JobManager shares, for the jobs' metadata", "give the cluster a stateStorage (HA uses its /ha folder), or set FlinkHA's storageDir.");
     } else if (cluster.stateStorage && !this.props.storageDir) {
       checkStorageDir("stateStorage", cluster.stateStorage.baseUri, problems);
+    } else if (this.props.storageDir && !Token.isUnresolved(storageDir) && !(cluster.stateStorage && storageDir.startsWith(`${cluster.stateStorage.baseUri}/${name}/`))) {
+      // Grants come with the cluster's stateStorage, for its own folder only.
+      Annotations.of(this).addWarning(
+        `[flink:ha-storage-not-granted] storageDir ${storageDir} (cluster ${name}) is not in the cluster's stateStorage folder, so no grant covers it: give the cluster's processes access to it yourself, or leave storageDir unset to use the stateStorage's /ha folder.`,
+      );
     }
     const clusterId = `/${name}`;
     const config: Record<string, ConfigValue> = {};

@@ -148,7 +148,8 @@ export class ZooKeeperEc2Servers extends Construct {
         tags: serverTags,
         volumeTags: serverTags,
       });
-      new VolumeAttachment(this, `DataAttachment${server}`, { deviceName: "/dev/sdf", volumeId: volume.id, instanceId: instance.id });
+      // Stopping first lets a replaced server's mounted volume detach cleanly.
+      new VolumeAttachment(this, `DataAttachment${server}`, { deviceName: "/dev/sdf", volumeId: volume.id, instanceId: instance.id, stopInstanceBeforeDetaching: true });
       this.instances.push(instance);
       this.dataVolumes.push(volume);
       this.userData.push(userData);
@@ -222,6 +223,8 @@ function renderServerUserData(s: ServerSetup): string {
     "Description=Apache ZooKeeper (cdktf-flink)",
     "After=network-online.target",
     "Wants=network-online.target",
+    // The fstab entry is nofail: never start on the root volume instead of the data volume.
+    `RequiresMountsFor=${DATA_VOLUME_MOUNT}`,
     "",
     "[Service]",
     "User=zookeeper",

@@ -1,3 +1,4 @@
+import { createHash } from "crypto";
 import { ConfigMapV1 } from "@cdktf/provider-kubernetes/lib/config-map-v1";
 import { NamespaceV1 } from "@cdktf/provider-kubernetes/lib/namespace-v1";
 import { NetworkPolicyV1 } from "@cdktf/provider-kubernetes/lib/network-policy-v1";
@@ -25,6 +26,7 @@ export interface ZooKeeperKubernetesPlacement {
   readonly clusterDomain?: string;
 }
 
+export const ZOO_CFG_CHECKSUM_ANNOTATION = "cdktf-flink/zoo-cfg-sha256";
 /** The official image's zookeeper user and group. */
 const ZOOKEEPER_USER = 1000;
 const DATA_MOUNT = "/var/lib/zookeeper";
@@ -75,10 +77,8 @@ export class ZooKeeperKubernetesServers extends Construct {
     const ports = ensemble.ports;
 
     // zoo.cfg and every server's myid; a server copies its own myid (by pod ordinal) into its data directory.
-    this.configMap = new ConfigMapV1(this, "Config", {
-      metadata: metadata(`${name}-config`),
-      data: { "zoo.cfg": props.zooCfg, ...Object.fromEntries(Object.entries(props.myids).map(([server, content]) => [`myid-${server}`, content])) },
-    });
+    const data = { "zoo.cfg": props.zooCfg, ...Object.fromEntries(Object.entries(props.myids).map(([server, content]) => [`myid-${server}`, content])) };
+    this.configMap = new ConfigMapV1(this, "Config", { metadata: metadata(`${name}-config`), data });
     new ServiceV1(this, "Headless", {
       metadata: metadata(`${name}-headless`),
       spec: {
@@ -95,6 +95,7 @@ export class ZooKeeperKubernetesServers extends Construct {
     });
     new ServiceV1(this, "Client", { metadata: metadata(name), spec: { selector: this.selector, port: [{ name: "client", port: ports.client, targetPort: "client" }] } });
 
+    const checksum = createHash("sha256").update(JSON.stringify(data)).digest("hex");
     const start = [
       `server=$(( $(hostname | awk -F- '{print $NF}') + 1 ))`,
       `mkdir -p ${ZOOKEEPER_DATA_DIR} ${ZOOKEEPER_DATA_LOG_DIR}`,
@@ -110,7 +111,8 @@ export class ZooKeeperKubernetesServers extends Construct {
         selector: { matchLabels: this.selector },
         updateStrategy: [{ type: "RollingUpdate" }],
         template: {
-          metadata: { labels },
+          // A changed zoo.cfg rolls the servers one at a time (readiness gates the next).
+          metadata: { labels, annotations: { [ZOO_CFG_CHECKSUM_ANNOTATION]: checksum } },
           spec: {
             automountServiceAccountToken: false,
             securityContext: { runAsNonRoot: true, runAsUser: String(ZOOKEEPER_USER), runAsGroup: String(ZOOKEEPER_USER), fsGroup: String(ZOOKEEPER_USER), seccompProfile: { type: "RuntimeDefault" } },
@@ -130,7 +132,13 @@ export class ZooKeeperKubernetesServers extends Construct {
                   { name: "SERVER_JVMFLAGS", value: `-Xms${ensemble.heap} -Xmx${ensemble.heap}` },
                 ],
                 resources: { requests: { cpu: p.resources?.cpu ?? "500m", memory }, limits: { memory } },
-                readinessProbe: { tcpSocket: [{ port: "client" }], initialDelaySeconds: 10, periodSeconds: 10 },
+                // Ready once the server has joined the quorum (the client port opens before the election):
+                // a rolling update or a drain then never takes the next server while this one still syncs.
+                readinessProbe: {
+                  exec: { command: ["/bin/bash", "-c", `exec 3<>/dev/tcp/127.0.0.1/${ports.client} && echo srvr >&3 && grep -qE '^Mode: (leader|follower)' <&3`] },
+                  initialDelaySeconds: 10,
+                  periodSeconds: 10,
+                },
                 livenessProbe: { tcpSocket: [{ port: "client" }], initialDelaySeconds: 30, periodSeconds: 30 },
                 securityContext: { runAsNonRoot: true, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } },
                 volumeMount: [

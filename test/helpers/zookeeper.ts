@@ -1,3 +1,4 @@
+import { execFile } from "child_process";
 import * as fs from "fs";
 import * as net from "net";
 import * as path from "path";
@@ -6,6 +7,16 @@ import { TestHost, TestNetwork, testHostsProblem } from "./test-hosts";
 
 /** Debian's ZooKeeper (package zookeeper), which .ci/run installs. */
 export const ZK_SERVER = "/usr/share/zookeeper/bin/zkServer.sh";
+const ZK_CLI = "/usr/share/zookeeper/bin/zkCli.sh";
+
+/** Runs one zkCli.sh command against `server` (host:port); its output, or a rejection with it. */
+export function zkCli(server: string, ...command: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile(ZK_CLI, ["-server", server, ...command], { timeout: 30_000, encoding: "utf8" }, (error, stdout, stderr) =>
+      error ? reject(new Error(`zkCli ${command.join(" ")}: ${error.message}\n${stdout}${stderr}`)) : resolve(`${stdout}${stderr}`),
+    );
+  });
+}
 
 /** Why a ZooKeeper ensemble cannot be started here, or undefined when it can. */
 export function zookeeperProblem(): string | undefined {

@@ -66,8 +66,10 @@ function installScript(setup: NodeSetup): string {
   }
   if (setup.announceOwnAddress) {
     lines.push(
-      "token=$(curl -fsS -X PUT http://169.254.169.254/latest/api/token -H 'X-aws-ec2-metadata-token-ttl-seconds: 60')",
-      `echo "FLINK_NODE_ADDRESS=$(curl -fsS -H "X-aws-ec2-metadata-token: $token" http://169.254.169.254/latest/meta-data/local-ipv4)" > ${NODE_ENV}`,
+      "token=$(curl -fsS --retry 5 -X PUT http://169.254.169.254/latest/api/token -H 'X-aws-ec2-metadata-token-ttl-seconds: 60')",
+      'address=$(curl -fsS --retry 5 -H "X-aws-ec2-metadata-token: $token" http://169.254.169.254/latest/meta-data/local-ipv4)',
+      '[ -n "$address" ] || { echo "no private address from the instance metadata" >&2; exit 1; }',
+      `echo "FLINK_NODE_ADDRESS=$address" > ${NODE_ENV}`,
     );
   }
   lines.push(

@@ -181,8 +181,9 @@ export class FlinkEc2Deployment extends Construct {
         // A new launch template version (a changed configuration) rolls the instances, half at a time:
         // with several JobManagers under HA one always leads, and jobs survive.
         instanceRefresh: { strategy: "Rolling", preferences: { minHealthyPercentage: 50 } },
-        healthCheckType: targetGroupArns ? "ELB" : "EC2",
-        healthCheckGracePeriod: targetGroupArns ? 300 : undefined,
+        // EC2 health, not the load balancer's: a JobManager's REST API answers 503 while it knows no leader
+        // (a failover, a ZooKeeper outage), which must not get it terminated.
+        healthCheckType: "EC2",
         targetGroupArns,
         tag: Object.entries(tags(role)).map(([key, value]) => ({ key, value, propagateAtLaunch: true })),
       });
@@ -246,6 +247,7 @@ export class FlinkEc2Deployment extends Construct {
         ? ([
             ["JmToJmRpc", "JobManager to leading JobManager RPC", jm, jm, ports.jobManagerRpc],
             ["JmToJmBlob", "JobManager to leading JobManager blob server", jm, jm, ports.blobServer],
+            ["JmToJmMetricQuery", "JobManager to leading JobManager metric query service (web UI metrics)", jm, jm, ports.metricQueryService],
           ] as Array<[string, string, SecurityGroup, SecurityGroup, number | string]>)
         : []),
     ];

@@ -7,6 +7,12 @@ import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security
 import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
 import { Construct } from "constructs";
 
+/**
+ * How the load balancer checks a JobManager's REST API. When no JobManager passes (all of them 503
+ * during a leader election), a Network Load Balancer routes to all of them.
+ */
+export const REST_HEALTH_CHECK = { path: "/config", interval: 10, healthyThreshold: 2, unhealthyThreshold: 2 } as const;
+
 export interface RestLoadBalancerProps {
   readonly name: string;
   readonly vpcId: string;
@@ -23,8 +29,8 @@ export interface RestLoadBalancerProps {
 
 /**
  * One REST address for several JobManagers: an internal Network Load Balancer over the subnets with a
- * DNS name in the cluster's zone. Every JobManager answers REST (a standby forwards to the leader), so
- * the health check only asks that Flink's REST API answers.
+ * DNS name in the cluster's zone. Every JobManager answers REST (a standby asks the leader), so the
+ * health check only asks that Flink's REST API answers; it routes, the Auto Scaling group's EC2 check heals.
  */
 export class RestLoadBalancer extends Construct {
   public readonly securityGroup: SecurityGroup;
@@ -61,7 +67,7 @@ export class RestLoadBalancer extends Construct {
       vpcId: props.vpcId,
       targetType: "instance",
       deregistrationDelay: "30",
-      healthCheck: { protocol: "HTTP", path: "/config", port: "traffic-port", interval: 10, healthyThreshold: 2, unhealthyThreshold: 2 },
+      healthCheck: { protocol: "HTTP", port: "traffic-port", ...REST_HEALTH_CHECK },
       tags: props.tags,
       lifecycle: { createBeforeDestroy: true },
     });

@@ -327,7 +327,7 @@ export class FlinkKubernetesDeployment extends Construct {
   }
 
   private affinity(role: Role, scheduling: KubernetesScheduling | undefined): DeploymentV1SpecTemplateSpec["affinity"] {
-    const spread = scheduling?.antiAffinity ?? (role === "taskmanager" ? "preferred" : "none");
+    const spread = scheduling?.antiAffinity ?? (role === "taskmanager" || this.target.jobManagerReplicas > 1 ? "preferred" : "none");
     const term = { labelSelector: [{ matchLabels: this.selector(role) }], topologyKey: "kubernetes.io/hostname" };
     const podAntiAffinity =
       spread === "required"
@@ -375,6 +375,8 @@ export class FlinkKubernetesDeployment extends Construct {
       jobmanager: [
         // A standby JobManager calls the leader, and forwards blobs of jobs submitted through it.
         { from: [...fromRole("taskmanager"), ...(this.target.jobManagerReplicas > 1 ? fromRole("jobmanager") : [])], ports: tcp(ports.jobManagerRpc, ports.blobServer) },
+        // A standby's web UI asks the leader's metric query service for the JobManager's metrics.
+        ...(this.target.jobManagerReplicas > 1 ? [{ from: fromRole("jobmanager"), ports: tcp(ports.metricQueryService) }] : []),
         ...(rest.length ? [{ from: rest, ports: tcp(ports.rest) }] : []),
       ],
       taskmanager: [
