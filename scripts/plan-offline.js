@@ -5,6 +5,7 @@
  * and validation without calling AWS.
  *
  *   node scripts/plan-offline.js [--out cdktf.out] [stack ...]
+ *   npx cdktf-flink plan-offline [--out cdktf.out] [stack ...]   (the same, from the installed package)
  *
  * Plans every stack under <out>/stacks/ (or the named ones); skips, saying why, stacks that need a
  * provider other than aws (there is no offline copy of, e.g., kubernetes). The mirror is the folder that
@@ -132,7 +133,7 @@ function main(argv) {
   const names = [];
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === "--out") out = argv[++i];
-    else if (argv[i] === "-h" || argv[i] === "--help") return stop(0, "usage: node scripts/plan-offline.js [--out cdktf.out] [stack ...]");
+    else if (argv[i] === "-h" || argv[i] === "--help") return stop(0, "usage: cdktf-flink plan-offline [--out cdktf.out] [stack ...]");
     else names.push(argv[i]);
   }
   const stacksDir = path.resolve(out || "", "stacks");
@@ -193,6 +194,6 @@ function main(argv) {
   return failed > 0 ? stop(1, `${failed} stack(s) failed to plan`) : 0;
 }
 
-module.exports = { availability, otherProviders, providerOverride };
+module.exports = { availability, otherProviders, providerOverride, main };
 
 if (require.main === module) process.exitCode = main(process.argv.slice(2));

@@ -138,11 +138,11 @@ describe("the ec2-standalone example", () => {
 
   test("the CloudWatch agent ships Flink's log files to a log group with a retention", () => {
     const group = one(tf, "aws_cloudwatch_log_group");
-    expect(group).toMatchObject({ name: "/flink/sessions", retention_in_days: 30 });
+    expect(group).toMatchObject({ name: "/flink/ec2-standalone/sessions", retention_in_days: 30 });
     const local = Object.entries(tf.locals as Record<string, string>).find(([k]) => k.includes("taskmanager_user_data"))![1];
     const files = parse(unescapeTerraformTemplate(local)).write_files;
     const agent = JSON.parse(files.find((f: any) => f.path === "/opt/aws/amazon-cloudwatch-agent/etc/flink.json").content);
-    expect(agent.logs.logs_collected.files.collect_list).toEqual([{ file_path: "/var/log/flink/*.log", log_group_name: "/flink/sessions", log_stream_name: "{instance_id}/taskmanager" }]);
+    expect(agent.logs.logs_collected.files.collect_list).toEqual([{ file_path: "/var/log/flink/*.log", log_group_name: "/flink/ec2-standalone/sessions", log_stream_name: "{instance_id}/taskmanager" }]);
   });
 
   test("the config points at the JobManager's DNS name and the cluster's own S3 prefixes", () => {
@@ -154,7 +154,9 @@ describe("the ec2-standalone example", () => {
   });
 
   test("outputs: REST URL, JobManager address, bucket and prefixes, and the flink CLI lines", () => {
-    const outputs = Object.fromEntries(Object.entries(tf.output as Record<string, { value: string }>).map(([k, v]) => [k.replace(/^sessions_Ec2_|_[0-9A-F]{8}$/g, ""), v.value]));
+    // Readable names: <clusterName>-<output in kebab case>.
+    const outputs = Object.fromEntries(Object.entries(tf.output as Record<string, { value: string }>).map(([k, v]) => [k.replace(/^sessions-/, "").replace(/-([a-z])/g, (_, c: string) => c.toUpperCase()), v.value]));
+    expect(Object.keys(tf.output).sort()).toEqual(["sessions-checkpoints-uri", "sessions-job-manager-address", "sessions-list-jobs", "sessions-rest-url", "sessions-savepoints-uri", "sessions-state-bucket", "sessions-submit-job"]);
     expect(outputs).toMatchObject({
       restUrl: "http://jobmanager.sessions.flink.internal:8081",
       jobManagerAddress: "jobmanager.sessions.flink.internal",
@@ -215,7 +217,9 @@ describe("bad input", () => {
     ["a plain-http download", { runtime: FlinkRuntime.tarball({ release: "2.2.0", sha512: SHA512, url: "http://example.com/flink.tgz" }) }, /target\.runtime\.url must be an https URL/],
     ["a release of another version", { runtime: FlinkRuntime.tarball({ release: "1.20.1", sha512: SHA512 }) }, /target\.runtime\.release must be a full Flink 2\.2\.x release/],
     ["an image of another version", { runtime: FlinkRuntime.containerImage({ image: "flink:1.20.1-java17" }) }, /target\.runtime\.image has tag 1\.20\.1-java17, which is not Flink 2\.2/],
-    ["a bad TaskManager count", { taskManagers: { instanceType: "m6i.2xlarge", desired: 3, max: 2 } }, /target\.taskManagers must satisfy 0 <= min <= desired <= max/],
+    ["a bad TaskManager count, naming the relation", { taskManagers: { instanceType: "m6i.2xlarge", desired: 3, max: 2 } }, /target\.taskManagers must have desired <= max \(desired 3 > max 2\) .*Fix: raise max to 3 or lower desired to 2\./],
+    ["min above desired", { taskManagers: { instanceType: "m6i.2xlarge", desired: 1, min: 2, max: 4 } }, /target\.taskManagers must have min <= desired \(min 2 > desired 1\)/],
+    ["a bad log group name", { logGroupName: "flink logs" }, /target\.logGroupName must be 1-512 letters/],
     ["a malformed CIDR", { restAccess: { cidrs: ["10.0.0.0/33"] } }, /target\.restAccess\.cidrs must be an IPv4 CIDR block/],
     ["a subnet id given as a VPC id", { vpcId: "subnet-0123456789abcdef0" }, /target\.vpcId must be an AWS vpc id such as vpc-0123456789abcdef0/],
     ["a malformed AMI id", { amiId: "al2023" }, /target\.amiId must be an AWS ami id/],

@@ -3,7 +3,8 @@ import * as os from "os";
 import * as path from "path";
 import { App, TerraformStack, TerraformVariable, Testing } from "cdktf";
 import { parse } from "yaml";
-import { FlinkCluster, FlinkVersion, StateBackend } from "../lib";
+import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
+import { FlinkCluster, FlinkClusterProps, FlinkRuntime, FlinkTarget, FlinkVersion, StateBackend } from "../lib";
 import { catalogFor } from "../lib/config/catalog";
 
 /** Synthesizes `build` into a fresh directory and returns the stack's flink/ folder. */
@@ -143,5 +144,58 @@ describe("files beside the Terraform", () => {
     });
     expect(cluster!.configYaml).toMatch(/jobmanager\.rpc\.address: .*TfToken/);
     expect(fs.readFileSync(path.join(dir, "orders", "config.yaml"), "utf8")).toContain("jobmanager.rpc.address: ${var.jobmanager_address}\n");
+  });
+});
+
+describe("settings that would synthesize and fail at run time (issue: what a new user hit)", () => {
+  const ec2 = (props: Partial<FlinkClusterProps>, taskManagers: { desired?: number; max?: number } = { desired: 2 }) => {
+    const stack = new TerraformStack(Testing.app(), "prod");
+    new AwsProvider(stack, "aws", { region: "eu-west-1" });
+    return new FlinkCluster(stack, "orders", {
+      version: FlinkVersion.V2_2,
+      taskManager: { slots: 2, memory: { process: "4g" } },
+      ...props,
+      target: FlinkTarget.ec2({
+        vpcId: "vpc-0123456789abcdef0",
+        subnetIds: ["subnet-0123456789abcdef0"],
+        amiId: "ami-0123456789abcdef0",
+        jobManager: { instanceType: "m6i.large" },
+        taskManagers: { instanceType: "m6i.xlarge", ...taskManagers },
+        runtime: FlinkRuntime.tarball({ release: "2.2.0", sha512: "a".repeat(128) }),
+      }),
+    });
+  };
+  const warningsOf = (c: FlinkCluster) => c.node.metadata.filter((m) => m.type === "@cdktf/warn").map((m) => m.data as string);
+
+  test("an S3 checkpoint directory no grant covers is a warning naming FlinkStateStorage.fromBucketName", () => {
+    const c = ec2({ checkpointing: { interval: "30 s", directory: "s3://other-bucket/cp" } });
+    expect(warningsOf(c)).toContainEqual(expect.stringMatching(/^\[flink:s3-not-granted\] checkpointing\.directory s3:\/\/other-bucket\/cp is on S3, but no grant covers it.*FlinkStateStorage\.fromBucketName/));
+    const granted = ec2({ checkpointing: { interval: "30 s" }, stateStorage: undefined });
+    expect(warningsOf(granted).filter((w) => w.includes("s3-not-granted"))).toEqual([]);
+  });
+
+  test("a local checkpoint directory with more than one TaskManager node is an error with the fix", () => {
+    expect(() => ec2({ checkpointing: { interval: "30 s", directory: "file:///var/lib/flink/checkpoints" } })).toThrow(
+      /checkpointing\.directory is a local directory, but target\.taskManagers\.max allows 2 TaskManagers: .*none could be restored .*Fix: give the cluster a stateStorage/,
+    );
+    expect(() => ec2({ checkpointing: { interval: "30 s", directory: "file:///var/lib/flink/checkpoints" } }, { desired: 1 })).not.toThrow();
+  });
+
+  test("without HA, a JobManager replaced on a configuration change is a warning", () => {
+    expect(warningsOf(ec2({}))).toContainEqual(expect.stringMatching(/^\[flink:restart-loses-jobs\] the cluster has no high availability/));
+  });
+
+  test("TLS and Kerberos switched on through rawConfig are refused until the typed features exist", () => {
+    expect(() => ec2({ rawConfig: { "security.ssl.internal.enabled": true } })).toThrow(/rawConfig\["security\.ssl\.internal\.enabled"\] switches on a feature that rawConfig cannot wire .*TLS needs a keystore/);
+    expect(() => ec2({ rawConfig: { "security.kerberos.login.keytab": "/etc/flink.keytab" } })).toThrow(/Kerberos needs a keytab on every node/);
+  });
+
+  test("messages: legacy keys as Flink 1.20 reads them, tokens as references, sizes as Flink writes them", () => {
+    const stack = new TerraformStack(Testing.app(), "msg");
+    expect(() => new FlinkCluster(stack, "a", { version: FlinkVersion.V1_20, rawConfig: { "taskmanager.heap.size": "1g" } })).toThrow(/is a legacy key Flink 1\.20 still maps to total Flink memory/);
+    expect(() => new FlinkCluster(stack, "b", { version: FlinkVersion.V2_2, rawConfig: { "metrics.reporter.prom.class": "x" } })).toThrow(/is not a key Flink 2\.2 reads \(removed in 2\.0\)/);
+    const bucket = new TerraformVariable(stack, "bucket", { type: "string" }).stringValue;
+    expect(() => new FlinkCluster(stack, "c", { version: FlinkVersion.V2_2, rawConfig: { "web.history": bucket } })).toThrow(/\(got a Terraform reference \(known at apply time\)\)/);
+    expect(() => new FlinkCluster(stack, "d", { version: FlinkVersion.V2_2, taskManager: { memory: { process: "1000m", taskHeap: "500m", managed: "300m" } } })).toThrow(/less than Total Flink memory 1\.146 gb \(1230329175 bytes\).*between 1\.583 gb \(1700091223 bytes\) and 2\.396 gb \(2572506455 bytes\)/);
   });
 });

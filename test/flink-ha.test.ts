@@ -120,8 +120,8 @@ describe("the ec2-ha example", () => {
     expect(all(tf, "aws_instance").filter((i) => i.tags?.Name?.startsWith("orders-"))).toEqual([]);
     const record = all(tf, "aws_route53_record").find((r) => r.name === "rest.orders.flink.internal")!;
     expect(record.alias).toMatchObject({ evaluate_target_health: true });
-    const restUrl = Object.entries(tf.output as Record<string, any>).find(([k]) => k.includes("restUrl"))![1];
-    expect(restUrl.value).toBe("http://rest.orders.flink.internal:8081");
+    expect(tf.output["orders-rest-url"].value).toBe("http://rest.orders.flink.internal:8081");
+    expect(tf.output["orders-ha-cluster-id"].value).toBe("/orders");
   });
 
   test("each JobManager announces its own address from the instance metadata, with jobmanager.sh's two-argument -D", () => {

@@ -180,7 +180,7 @@ describe("session mode", () => {
     const { tf } = synthCluster();
     expect(container(named(tf, "kubernetes_deployment_v1", "orders-jobmanager")).command[2]).toBe("exec /opt/flink/bin/jobmanager.sh start-foreground");
     expect(named(tf, "kubernetes_deployment_v1", "orders-taskmanager").spec.replicas).toBe("2");
-    const submit = Object.entries(tf.output as Record<string, { value: string }>).find(([k]) => k.includes("submitJob"))![1].value;
+    const submit = tf.output["orders-submit-job"].value;
     expect(submit).toBe("flink run -m orders-rest.flink.svc:8081 <job.jar>");
   });
 
@@ -219,9 +219,14 @@ describe("bad input", () => {
     ["an official image of another Flink version", { target: { image: "flink:1.20.1-java17" } }, /target\.image has tag 1\.20\.1-java17, which is not Flink 2\.2/],
     ["a port range Kubernetes cannot expose", { jobManager: { blobServerPort: "6124-6130" } }, /jobManager\.blobServerPort must be a single port on Kubernetes/],
     ["colliding ports", { jobManager: { restPort: 6124 } }, /jobManager\.blobServerPort collides with jobManager\.restPort/],
-    ["no TaskManagers", { target: { taskManagers: { replicas: 0 } } }, /target\.taskManagers\.replicas must be a whole number >= 1/],
+    ["a negative TaskManager count", { target: { taskManagers: { replicas: -1 } } }, /target\.taskManagers\.replicas must be a whole number >= 0/],
   ])("%s", (_name, props, message) => {
     expect(() => synthCluster(props)).toThrow(message);
+  });
+
+  test("a session cluster parked at zero TaskManagers is a warning, as on EC2", () => {
+    const { cluster } = synthCluster({ target: { taskManagers: { replicas: 0 } } });
+    expect(cluster.node.metadata.filter((m) => m.type === "@cdktf/warn").map((m) => m.data)).toContainEqual(expect.stringMatching(/^\[flink:no-taskmanagers\] target\.taskManagers\.replicas is 0: the cluster is parked/));
   });
 
   test("a volume without a RocksDB directory is accepted, and a job image's own numeric tag is not a Flink version", () => {

@@ -119,7 +119,7 @@ describe("memory-model.md section 7: Flink's TaskExecutorProcessUtilsTest", () =
     expectRefused(
       tm({ ...fineGrained, networkMin: m(900), networkMax: m(1000) }),
       "taskManager.memory.flink",
-      "leaves 759169024 bytes (724 mb) of network memory, below taskManager.memory.networkMin 943718400 bytes (900 mb); Flink refuses this at start-up",
+      "leaves 724 mb (759169024 bytes) of network memory, below taskManager.memory.networkMin 900 mb (943718400 bytes); Flink refuses this at start-up",
     );
   });
 
@@ -127,7 +127,7 @@ describe("memory-model.md section 7: Flink's TaskExecutorProcessUtilsTest", () =
     expectRefused(
       tm({ ...fineGrained, networkMin: m(100), networkMax: m(150) }),
       "taskManager.memory.flink",
-      "leaves 759169024 bytes (724 mb) of network memory, above taskManager.memory.networkMax 157286400 bytes (150 mb)",
+      "leaves 724 mb (759169024 bytes) of network memory, above taskManager.memory.networkMax 150 mb (157286400 bytes)",
     );
   });
 
@@ -145,7 +145,7 @@ describe("memory-model.md section 7: Flink's TaskExecutorProcessUtilsTest", () =
     expectRefused(
       result,
       "taskManager.memory.flink",
-      "is 523239424 bytes (499 mb), less than the 553648128 bytes (528 mb)",
+      "is 499 mb (523239424 bytes), less than the 528 mb (553648128 bytes)",
       "framework heap 100 mb, framework off-heap 128 mb, task heap 100 mb, task off-heap 100 mb and managed memory 100 mb",
     );
     expect(result.problems.errors[0].value).toBe("499 mb");
@@ -180,13 +180,13 @@ describe("memory-model.md section 7: Flink's JobManagerProcessUtilsTest", () => 
     expectRefused(
       result,
       "jobManager.memory.flink",
-      "is 208666624 bytes (199 mb), but jobManager.memory.heap 104857600 bytes (100 mb) plus jobManager.memory.offHeap 104857600 bytes (100 mb) add up to 209715200 bytes (200 mb)",
+      "is 199 mb (208666624 bytes), but jobManager.memory.heap 100 mb (104857600 bytes) plus jobManager.memory.offHeap 100 mb (104857600 bytes) add up to 200 mb (209715200 bytes)",
     );
     expect(result.problems.errors[0].value).toBe("199 mb");
   });
 
   test("heap exceeding flink fails", () => {
-    expectRefused(jm({ flink: m(100), heap: m(150) }), "jobManager.memory.heap", "is 157286400 bytes (150 mb), more than jobManager.memory.flink 104857600 bytes (100 mb)");
+    expectRefused(jm({ flink: m(100), heap: m(150) }), "jobManager.memory.heap", "is 150 mb (157286400 bytes), more than jobManager.memory.flink 100 mb (104857600 bytes)");
   });
 
   test("off-heap derived from heap and flink", () => {
@@ -282,7 +282,7 @@ describe("TaskManager: own vectors", () => {
     expectRefused(
       tm({ process: m(4096), managed: g(4) }),
       "taskManager.memory.process",
-      "leaves 3597035104 bytes (~3.350 gb) of Total Flink memory after JVM metaspace and overhead, less than the 4923106267 bytes (~4.585 gb)",
+      "leaves 3.35 gb (3597035104 bytes) of Total Flink memory after JVM metaspace and overhead, less than the 4.585 gb (4923106267 bytes)",
     );
   });
 
@@ -330,10 +330,10 @@ describe("TaskManager: own vectors", () => {
   });
 
   test.each([
-    ["networkMin", { networkMin: g(2), networkMax: g(1) }, "is 2147483648 bytes (2 gb), above taskManager.memory.networkMax 1073741824 bytes (1 gb)"],
-    ["networkMax", { networkMax: m(32) }, "is 33554432 bytes (32 mb), below taskManager.memory.networkMin 67108864 bytes (64 mb)"],
-    ["jvmOverheadMin", { jvmOverheadMin: g(2) }, "is 2147483648 bytes (2 gb), above taskManager.memory.jvmOverheadMax 1073741824 bytes (1 gb)"],
-    ["jvmOverheadMax", { jvmOverheadMax: m(100) }, "is 104857600 bytes (100 mb), below taskManager.memory.jvmOverheadMin 201326592 bytes (192 mb)"],
+    ["networkMin", { networkMin: g(2), networkMax: g(1) }, "is 2 gb (2147483648 bytes), above taskManager.memory.networkMax 1 gb (1073741824 bytes)"],
+    ["networkMax", { networkMax: m(32) }, "is 32 mb (33554432 bytes), below taskManager.memory.networkMin 64 mb (67108864 bytes)"],
+    ["jvmOverheadMin", { jvmOverheadMin: g(2) }, "is 2 gb (2147483648 bytes), above taskManager.memory.jvmOverheadMax 1 gb (1073741824 bytes)"],
+    ["jvmOverheadMax", { jvmOverheadMax: m(100) }, "is 100 mb (104857600 bytes), below taskManager.memory.jvmOverheadMin 192 mb (201326592 bytes)"],
   ])("min > max: %s", (field, input, fragment) => {
     expectRefused(tm({ process: m(4096), ...input }), `taskManager.memory.${field}`, fragment, "Inconsistently configured");
   });
@@ -343,13 +343,13 @@ describe("TaskManager: own vectors", () => {
     expectRefused(
       tm({ process: m(400) }),
       "taskManager.memory.process",
-      "is 419430400 bytes (400 mb), less than JVM metaspace 268435456 bytes (256 mb) plus JVM overhead 201326592 bytes (192 mb) (469762048 bytes (448 mb))",
+      "is 400 mb (419430400 bytes), less than JVM metaspace 256 mb (268435456 bytes) plus JVM overhead 192 mb (201326592 bytes) (448 mb (469762048 bytes))",
     );
   });
 
   test("process leaving no Total Flink memory", () => {
     // F = 448 - 256 - 192 = 0; managed 0, network 0 → 64 mb; 128 + 128 + 0 + 0 + 64 = 320 mb > 0
-    expectRefused(tm({ process: m(448) }), "taskManager.memory.process", "leaves 0 bytes of Total Flink memory", "335544320 bytes (320 mb)");
+    expectRefused(tm({ process: m(448) }), "taskManager.memory.process", "leaves 0 bytes of Total Flink memory", "320 mb (335544320 bytes)");
   });
 
   test("process size below Total Flink + metaspace", () => {
@@ -357,7 +357,7 @@ describe("TaskManager: own vectors", () => {
     expectRefused(
       tm({ flink: m(1280), process: m(1500) }),
       "taskManager.memory.process",
-      "is 1572864000 bytes (1500 mb), less than Total Flink memory 1342177280 bytes (1280 mb) plus JVM metaspace 268435456 bytes (256 mb)",
+      "is 1500 mb (1572864000 bytes), less than Total Flink memory 1280 mb (1342177280 bytes) plus JVM metaspace 256 mb (268435456 bytes)",
     );
   });
 
@@ -366,7 +366,7 @@ describe("TaskManager: own vectors", () => {
     expectRefused(
       tm({ taskHeap: m(100), managed: m(200), flink: m(1280), process: m(1700) }),
       "taskManager.memory.process",
-      "leaves 171966464 bytes (164 mb) of JVM overhead, below taskManager.memory.jvmOverheadMin 201326592 bytes (192 mb)",
+      "leaves 164 mb (171966464 bytes) of JVM overhead, below taskManager.memory.jvmOverheadMin 192 mb (201326592 bytes)",
     );
   });
 
@@ -413,14 +413,14 @@ describe("JobManager: own vectors", () => {
   });
 
   test.each([
-    [{ flink: m(100) }, "jobManager.memory.flink", "is 104857600 bytes (100 mb), not more than jobManager.memory.offHeap 134217728 bytes (128 mb)"],
-    [{ flink: m(128) }, "jobManager.memory.flink", "is 134217728 bytes (128 mb), not more than jobManager.memory.offHeap"],
+    [{ flink: m(100) }, "jobManager.memory.flink", "is 100 mb (104857600 bytes), not more than jobManager.memory.offHeap 128 mb (134217728 bytes)"],
+    [{ flink: m(128) }, "jobManager.memory.flink", "is 128 mb (134217728 bytes), not more than jobManager.memory.offHeap"],
     // overhead 192 mb + metaspace 256 mb = 448 mb leaves 0 bytes of Total Flink memory
     [{ process: m(448) }, "jobManager.memory.process", "leaves 0 bytes of Total Flink memory after JVM metaspace and overhead, not more than"],
-    [{ process: m(400) }, "jobManager.memory.process", "less than JVM metaspace 268435456 bytes (256 mb) plus JVM overhead 201326592 bytes (192 mb)"],
+    [{ process: m(400) }, "jobManager.memory.process", "less than JVM metaspace 256 mb (268435456 bytes) plus JVM overhead 192 mb (201326592 bytes)"],
     [{ process: m(1600), jvmOverheadFraction: 1.0 }, "jobManager.memory.jvmOverheadFraction", "must be at least 0 and below 1"],
     [{ process: m(1600), jvmOverheadMax: m(100) }, "jobManager.memory.jvmOverheadMax", "below jobManager.memory.jvmOverheadMin"],
-    [{ flink: m(1280), process: m(1500) }, "jobManager.memory.process", "less than Total Flink memory 1342177280 bytes (1280 mb)"],
+    [{ flink: m(1280), process: m(1500) }, "jobManager.memory.process", "less than Total Flink memory 1280 mb (1342177280 bytes)"],
     [{}, "jobManager.memory.process", "Either required fine-grained memory (jobManager.memory.heap)"],
   ])("refuses %p", (input, property, fragment) => {
     expectRefused(jm(input), property, fragment);

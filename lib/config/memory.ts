@@ -130,14 +130,18 @@ const APPROXIMATE_UNITS: ReadonlyArray<[bigint, string]> = [
   [1n << 10n, "kb"],
 ];
 
-/** Bytes and human form, e.g. "759169024 bytes (724 mb)" or "134217730 bytes (~128.000 mb)". */
+/**
+ * A size as Flink's own errors write it, human form first: "724 mb (759169024 bytes)", or for a size
+ * that is no whole number of a unit "345.6 mb (362387866 bytes)" (MemorySize#toHumanReadableString).
+ */
 function show(bytes: bigint): string {
-  if (bytes === MAX_MEMORY_SIZE) return `${bytes} bytes (unlimited)`;
+  if (bytes === MAX_MEMORY_SIZE) return `unlimited (${bytes} bytes)`;
   const exact = formatMemorySize(bytes);
-  if (!exact.endsWith(" bytes")) return `${bytes} bytes (${exact})`;
-  // Not a whole number of any unit: approximate as Flink's MemorySize#toHumanReadableString does.
+  if (!exact.endsWith(" bytes")) return `${exact} (${bytes} bytes)`;
   const unit = APPROXIMATE_UNITS.find(([size]) => bytes > size);
-  return unit ? `${bytes} bytes (~${(Number(bytes) / Number(unit[0])).toFixed(3)} ${unit[1]})` : exact;
+  if (!unit) return exact;
+  const approximate = (Number(bytes) / Number(unit[0])).toFixed(3).replace(/(\.\d*?)0+$/, "$1").replace(/\.$/, ".0");
+  return `${approximate} ${unit[1]} (${bytes} bytes)`;
 }
 
 /** One derivation: the user's options, Flink's defaults, and where problems are reported. */
@@ -375,7 +379,7 @@ function jvmFromProcess(d: Derivation<JvmField>, process: bigint): JvmMemory {
     d.refuse(
       "process",
       `is ${show(process)}, less than JVM metaspace ${show(metaspace)} plus JVM overhead ${show(overhead)} (${show(jvm)}); ${REFUSED}`,
-      `raise ${d.key("process")} well above ${formatMemorySize(jvm)}, or lower ${d.key("jvmMetaspace")} / ${d.key("jvmOverheadMin")}`,
+      `raise ${d.key("process")} well above ${show(jvm)}, or lower ${d.key("jvmMetaspace")} / ${d.key("jvmOverheadMin")}`,
     );
   }
   return { jvmMetaspace: metaspace, jvmOverhead: overhead, totalProcess: process };
@@ -394,7 +398,7 @@ function jvmFromTotalFlink(d: Derivation<JvmField>, totalFlink: bigint): JvmMemo
   }
   const process = d.size("process");
   const processRange = (min: bigint, max: bigint): string =>
-    `set ${d.key("process")} to between ${formatMemorySize(flinkAndMetaspace + min)} and ${formatMemorySize(flinkAndMetaspace + max)} (Total Flink + metaspace + JVM overhead), or leave it unset so Flink derives it`;
+    `set ${d.key("process")} to between ${show(flinkAndMetaspace + min)} and ${show(flinkAndMetaspace + max)} (Total Flink + metaspace + JVM overhead), or leave it unset so Flink derives it`;
   if (process < flinkAndMetaspace) {
     d.refuse(
       "process",
@@ -422,7 +426,7 @@ function refuseSumAboveTotal<Field extends string>(
   return d.refuse(
     source,
     `${total}, less than the ${show(sum)} that ${listed} add up to; ${REFUSED}`,
-    `lower those components by ${formatMemorySize(sum - totalFlink)} in total, or raise ${d.key(source)}`,
+    `lower those components by ${show(sum - totalFlink)} in total, or raise ${d.key(source)}`,
   );
 }
 
@@ -472,8 +476,8 @@ function tmFromTotalFlink(d: Derivation<TmField>, totalFlink: bigint, source: To
     const range = rangeFraction(d, NETWORK);
     const fix =
       network < range.min
-        ? `lower ${d.key("taskHeap")} or ${d.key("managed")} by ${formatMemorySize(range.min - network)} (or raise ${d.key(source)}), or lower ${d.key("networkMin")}`
-        : `raise ${d.key("taskHeap")} or ${d.key("managed")} by ${formatMemorySize(network - range.max)} (or lower ${d.key(source)}), or raise ${d.key("networkMax")}`;
+        ? `lower ${d.key("taskHeap")} or ${d.key("managed")} by ${show(range.min - network)} (or raise ${d.key(source)}), or lower ${d.key("networkMin")}`
+        : `raise ${d.key("taskHeap")} or ${d.key("managed")} by ${show(network - range.max)} (or lower ${d.key(source)}), or raise ${d.key("networkMax")}`;
     requireInRange(d, source, NETWORK, range, network, fix);
     return { frameworkHeap, taskHeap, frameworkOffHeap, taskOffHeap, managed, network };
   }
@@ -537,7 +541,7 @@ function jmFromFineGrained(d: Derivation<JmField>): { totalFlink: bigint; parts:
         d.refuse(
           "flink",
           `is ${show(flink)}, but ${d.key("heap")} ${show(heap)} plus ${d.key("offHeap")} ${show(offHeap)} add up to ${show(sum)}; ${REFUSED}`,
-          `set ${d.key("flink")} to ${formatMemorySize(sum)}, or set only one of ${d.key("heap")} and ${d.key("flink")}`,
+          `set ${d.key("flink")} to ${show(sum)}, or set only one of ${d.key("heap")} and ${d.key("flink")}`,
         );
       }
     } else {
@@ -545,7 +549,7 @@ function jmFromFineGrained(d: Derivation<JmField>): { totalFlink: bigint; parts:
         d.refuse(
           "heap",
           `is ${show(heap)}, more than ${d.key("flink")} ${show(flink)}; ${REFUSED}`,
-          `set only one of ${d.key("heap")} and ${d.key("flink")}, or make ${d.key("heap")} at most ${formatMemorySize(flink)}`,
+          `set only one of ${d.key("heap")} and ${d.key("flink")}, or make ${d.key("heap")} at most ${show(flink)}`,
         );
       }
       // Off-heap is what the total leaves; the default 128 mb is ignored (Flink logs this at INFO).
@@ -563,7 +567,7 @@ function jmFromTotalFlink(d: Derivation<JmField>, totalFlink: bigint, source: To
     d.refuse(
       source,
       `${total}, not more than ${d.key("offHeap")} ${show(offHeap)}, which leaves no JVM heap; ${REFUSED}`,
-      `raise ${d.key(source)} or lower ${d.key("offHeap")}, so that at least ${formatMemorySize(MIN_JOBMANAGER_HEAP)} of JVM heap remains`,
+      `raise ${d.key(source)} or lower ${d.key("offHeap")}, so that at least ${show(MIN_JOBMANAGER_HEAP)} of JVM heap remains`,
     );
   }
   return { jvmHeap: totalFlink - offHeap, offHeap };

@@ -19,8 +19,14 @@ export interface ConfigWarning {
   readonly message: string;
 }
 
+/** cdktf's token placeholders ("${TfToken[TOKEN.12]}"), which mean nothing to a reader. */
+const TOKEN_PLACEHOLDER = /\$\{TfToken\[[^\]]+\]\}|#\{TfToken\[[^\]]+\]\}/g;
+
 export function describeValue(value: unknown): string {
-  if (typeof value === "string") return JSON.stringify(value);
+  if (typeof value === "string") {
+    const text = value.replace(TOKEN_PLACEHOLDER, "<a Terraform reference>");
+    return text === "<a Terraform reference>" ? "a Terraform reference (known at apply time)" : JSON.stringify(text);
+  }
   if (typeof value === "bigint") return value.toString();
   if (value === undefined) return "undefined";
   return JSON.stringify(value) ?? String(value);

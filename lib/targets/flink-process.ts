@@ -41,9 +41,52 @@ export function requiredPlugins(cluster: DeployableCluster): string[] {
   return [...plugins].sort();
 }
 
+/** The scheme of a directory URI; a path without one is a local file to Flink. */
+const schemeOf = (uri: string) => /^([a-z][a-z0-9+.-]*):\//.exec(uri)?.[1] ?? "file";
+const S3_SCHEMES = ["s3", "s3a", "s3p"];
+
+/**
+ * What every target checks of the state directories: with several TaskManager nodes a local
+ * (`file://`) checkpoint or savepoint directory is not shared, so no checkpoint can be restored (an
+ * error); an S3 directory the cluster's features did not set has no grant (a warning); and without HA
+ * a JobManager replaced on a configuration change loses the session's jobs (a warning).
+ */
+export function checkStateDirectories(cluster: DeployableCluster, taskManagerNodes: { property: string; count: number }, jobManagerReplacedOnChange: boolean, problems: Problems): void {
+  const { entries, sources } = cluster.configuration;
+  for (const key of ["execution.checkpointing.dir", "execution.checkpointing.savepoint-dir"]) {
+    const value = entries.get(key);
+    if (typeof value !== "string" || Token.isUnresolved(value)) continue;
+    const property = sources.get(key) ?? key;
+    if (schemeOf(value) === "file" && taskManagerNodes.count > 1) {
+      problems.error(
+        property,
+        value,
+        `is a local directory, but ${taskManagerNodes.property} allows ${taskManagerNodes.count} TaskManagers: each would write its part of a checkpoint to its own disk, and none could be restored`,
+        "give the cluster a stateStorage (FlinkStateStorage), or a directory on storage every node shares (s3://, hdfs://).",
+      );
+    }
+    const byFeature = /^(stateStorage|ha)\b/.test(property);
+    if (S3_SCHEMES.includes(schemeOf(value)) && !byFeature) {
+      Annotations.of(cluster).addWarning(
+        `[flink:s3-not-granted] ${property} ${value} is on S3, but no grant covers it: the cluster's role gets no access to it. Bind the bucket as stateStorage, e.g. FlinkStateStorage.fromBucketName(scope, "state", "<bucket>"), or grant access yourself.`,
+      );
+    }
+  }
+  if (jobManagerReplacedOnChange && !cluster.contributions.some((c) => c.highAvailability)) {
+    Annotations.of(cluster).addWarning(
+      "[flink:restart-loses-jobs] the cluster has no high availability: a changed configuration replaces (or restarts) the JobManager, and the session's running jobs are lost (restart them from a savepoint). Set ha to keep them.",
+    );
+  }
+}
+
 /** Commands that copy each plugin's jar from opt/ into plugins/<name>/, where Flink's plugin loader finds it. */
 export function pluginCopyCommands(flinkHome: string, plugins: readonly string[]): string[] {
   return plugins.map((p) => `mkdir -p ${flinkHome}/plugins/${p} && cp ${flinkHome}/opt/${p}-*.jar ${flinkHome}/plugins/${p}/`);
+}
+
+/** The Terraform output name of one of a cluster's outputs: `orders` + `restUrl` = `orders-rest-url`. */
+export function outputName(clusterName: string, key: string): string {
+  return `${clusterName}-${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
 }
 
 /**
@@ -58,7 +101,9 @@ export function addClusterOutputs(scope: Construct, cluster: DeployableCluster, 
     ...Object.assign({}, ...cluster.contributions.map((c) => c.outputs ?? {})),
   };
   for (const key of Object.keys(outputs).sort()) {
-    new TerraformOutput(scope, key, { value: outputs[key], description: `Flink cluster ${cluster.clusterName}: ${key}` });
+    const output = new TerraformOutput(scope, key, { value: outputs[key], description: `Flink cluster ${cluster.clusterName}: ${key}` });
+    // Readable and stable: "<clusterName>-rest-url"; unique per stack because cluster names are.
+    output.overrideLogicalId(outputName(cluster.clusterName, key));
   }
 }
 

@@ -8,7 +8,12 @@ export interface DeployableCluster extends ClusterInfo, Construct {
   readonly ports: FlinkPorts;
   readonly memory: FlinkMemoryBreakdown;
   /** Every key of config.yaml, as rendered. */
-  readonly configuration: { readonly entries: ReadonlyMap<string, unknown>; readonly taskSlots?: number };
+  readonly configuration: {
+    readonly entries: ReadonlyMap<string, unknown>;
+    /** Which property set each key: a user setting, or a feature ("stateStorage (...)", "ha (...)"). */
+    readonly sources: ReadonlyMap<string, string>;
+    readonly taskSlots?: number;
+  };
   /** The rendered files, by file name: config.yaml, log4j-console.properties. */
   readonly flinkFiles: Readonly<Record<string, string>>;
   /** What the features bound to the cluster add (storage grants, plugins, outputs). */

@@ -12,7 +12,7 @@ import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security-group-egress-rule";
 import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
 import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
-import { Fn, TerraformLocal, Token } from "cdktf";
+import { Fn, TerraformLocal, TerraformStack, Token } from "cdktf";
 import { Construct } from "constructs";
 import { iamPolicyDocument } from "../../private/iam";
 import { escapeTerraformTemplate } from "../../private/terraform-text";
@@ -126,7 +126,9 @@ export class FlinkEc2Deployment extends Construct {
 
 
     // Flink's log files go to CloudWatch Logs through the agent the role's CloudWatch policy is for.
-    this.logGroup = new CloudwatchLogGroup(this, "Logs", { name: `/flink/${name}`, retentionInDays: p.logRetentionDays ?? 30, tags: tags("logs") });
+    // Named after the stack too: two stacks with a cluster of one name in one account and region must not collide.
+    const logGroupName = p.logGroupName ?? `/flink/${TerraformStack.of(cluster).node.id}/${name}`;
+    this.logGroup = new CloudwatchLogGroup(this, "Logs", { name: logGroupName, retentionInDays: p.logRetentionDays ?? 30, tags: tags("logs") });
     const plugins = requiredPlugins(cluster);
     const localDir = cluster.configuration.entries.get("state.backend.rocksdb.localdir");
     const setup = (role: FlinkRole) =>
@@ -136,7 +138,7 @@ export class FlinkEc2Deployment extends Construct {
         files: cluster.flinkFiles,
         plugins,
         localDirs: typeof localDir === "string" ? [localDir] : [],
-        logGroupName: `/flink/${name}`,
+        logGroupName,
         announceOwnAddress: role === "jobmanager" && severalJobManagers,
       });
     this.userData = { jobmanager: setup("jobmanager"), taskmanager: setup("taskmanager") };

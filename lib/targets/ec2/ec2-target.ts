@@ -3,7 +3,7 @@ import { ClusterContribution, ClusterInfo, PlatformInfo } from "../../cluster-fe
 import { Problems } from "../../config/problems";
 import { isIpv4Cidr } from "../../private/validate";
 import { formatMemorySize } from "../../config/units";
-import { checkFlinkImage } from "../flink-process";
+import { checkFlinkImage, checkStateDirectories } from "../flink-process";
 import { DeployableCluster, IFlinkTarget } from "../target";
 import { FlinkEc2Deployment } from "./ec2-deployment";
 import { instanceTypeInfo, reservedForSystem } from "./instance-types";
@@ -59,7 +59,12 @@ export interface Ec2TargetProps {
   readonly ebsKmsKeyArn?: string;
   /** The private DNS zone that names the JobManager. @default "<clusterName>.flink.internal" */
   readonly dnsZoneName?: string;
-  /** Days CloudWatch Logs keeps Flink's log files (log group /flink/<clusterName>). @default 30 */
+  /**
+   * The CloudWatch Logs group Flink's log files are shipped to; unique per account and region.
+   * @default "/flink/<stack id>/<clusterName>"
+   */
+  readonly logGroupName?: string;
+  /** Days CloudWatch Logs keeps Flink's log files. @default 30 */
   readonly logRetentionDays?: number;
   /** The AWS partition of ARNs. @default "aws" */
   readonly partition?: string;
@@ -125,8 +130,17 @@ export class Ec2Target implements IFlinkTarget {
     const desired = p.taskManagers.desired ?? 1;
     const min = p.taskManagers.min ?? desired;
     const max = p.taskManagers.max ?? desired;
-    if (!(Number.isInteger(min) && min >= 0 && min <= desired && desired <= max && Number.isInteger(desired) && Number.isInteger(max) && max >= 1)) {
-      problems.error(prop("taskManagers"), { min, desired, max }, "must satisfy 0 <= min <= desired <= max, max >= 1, whole numbers", "fix the TaskManager counts.");
+    const counts = { min, desired, max };
+    const broken = [
+      [!(Number.isInteger(min) && Number.isInteger(desired) && Number.isInteger(max)), "must be whole numbers", "give whole numbers of instances"],
+      [min < 0, "must have min >= 0", "set min to 0 or more"],
+      [min > desired, `must have min <= desired (min ${min} > desired ${desired})`, `lower min to ${desired} or raise desired to ${min}`],
+      [desired > max, `must have desired <= max (desired ${desired} > max ${max})`, `raise max to ${desired} or lower desired to ${max}`],
+      [max < 1, "must have max >= 1", "allow at least one TaskManager (max: 1 or more)"],
+    ] as const;
+    for (const [failed, rule, fix] of broken) if (failed) problems.error(prop("taskManagers"), counts, rule, `${fix}.`);
+    if (!broken.some(([failed]) => failed) && desired === 0) {
+      Annotations.of(cluster).addWarning("[flink:no-taskmanagers] target.taskManagers.desired is 0: the cluster is parked, jobs wait for slots. Raise desired to run jobs.");
     }
     const count = this.jobManagerCount;
     const ha = cluster.contributions.find((c) => c.highAvailability)?.highAvailability;
@@ -135,9 +149,13 @@ export class Ec2Target implements IFlinkTarget {
     } else if (count > 1 && !ha) {
       problems.error(prop("jobManager.count"), count, "is more than one JobManager without high availability: each would act as the only leader", "set the cluster's ha (new FlinkHA(...)), or run one JobManager.");
     }
+    if (p.logGroupName !== undefined && !Token.isUnresolved(p.logGroupName) && !/^[\w\-./#]{1,512}$/.test(p.logGroupName)) {
+      problems.error(prop("logGroupName"), p.logGroupName, "must be 1-512 letters, digits and _ - . / #", 'give a name such as "/flink/prod/orders".');
+    }
     if (p.rootVolumeSize !== undefined && !(Number.isInteger(p.rootVolumeSize) && p.rootVolumeSize >= 8)) {
       problems.error(prop("rootVolumeSize"), p.rootVolumeSize, "must be a whole number of GiB >= 8", "use 30 (the default) or more.");
     }
+    checkStateDirectories(cluster, { property: "target.taskManagers.max", count: max }, true, problems);
     this.validateRuntime(cluster, problems);
     this.validateAccess("restAccess", p.restAccess, problems, p.allowPublicRestAccess ?? false, cluster);
     this.validateAccess("metricsAccess", p.metricsAccess, problems, false, cluster);

@@ -7,7 +7,7 @@ import { FlinkKubernetesDeployment } from "./kubernetes-deployment";
 import { IKubernetesIdentity } from "./identity";
 import { checkDnsLabel, checkDnsSubdomain, checkLabelKey, checkLabelValue } from "./kubernetes-names";
 import { isIpv4Cidr } from "../../private/validate";
-import { checkFlinkImage } from "../flink-process";
+import { checkFlinkImage, checkStateDirectories } from "../flink-process";
 
 /** Session mode (jobs are submitted to a running cluster) or application mode (one job, in the image). */
 export class KubernetesMode {
@@ -196,8 +196,12 @@ export class KubernetesTarget implements IFlinkTarget {
     if (known(savepoint) && !/^[a-z][a-z0-9+.-]*:\/\/\S+$/.test(savepoint!)) {
       problems.error("target.mode.fromSavepoint", savepoint, "must be the savepoint's URI, e.g. s3://bucket/savepoints/savepoint-1a2b3c", "give the full URI Flink reported for the savepoint.");
     }
-    if (!(Number.isInteger(p.taskManagers.replicas) && p.taskManagers.replicas >= 1)) {
-      problems.error("target.taskManagers.replicas", p.taskManagers.replicas, "must be a whole number >= 1", "run at least one TaskManager.");
+    if (!(Number.isInteger(p.taskManagers.replicas) && p.taskManagers.replicas >= 0)) {
+      problems.error("target.taskManagers.replicas", p.taskManagers.replicas, "must be a whole number >= 0", "give the number of TaskManager pods (0 parks a session cluster).");
+    } else if (p.taskManagers.replicas === 0) {
+      Annotations.of(cluster).addWarning(
+        `[flink:no-taskmanagers] target.taskManagers.replicas is 0: the cluster is parked, jobs wait for slots${mode.kind === "application" ? " and the application's job cannot start" : ""}. Scale the TaskManagers up to run jobs.`,
+      );
     }
     const replicas = this.jobManagerReplicas;
     if (!(Number.isInteger(replicas) && replicas >= 1 && replicas <= 5)) {
@@ -205,6 +209,8 @@ export class KubernetesTarget implements IFlinkTarget {
     } else if (replicas > 1 && !cluster.contributions.some((c) => c.highAvailability)) {
       problems.error("target.jobManager.replicas", replicas, "is more than one JobManager without high availability: each would act as the only leader", "set the cluster's ha (new FlinkHA(...)), or run one JobManager.");
     }
+    // Application mode has its own warning ([flink:application-without-ha]).
+    checkStateDirectories(cluster, { property: "target.taskManagers.replicas", count: p.taskManagers.replicas }, mode.kind === "session", problems);
     const volume = p.taskManagers.localStateVolume;
     if (volume && !(QUANTITY.test(volume.size) && (quantityValue(volume.size, "memory") ?? 0) > 0)) {
       problems.error("target.taskManagers.localStateVolume.size", volume.size, "must be a Kubernetes storage quantity such as 100Gi", "give the volume's size.");
