@@ -1,7 +1,7 @@
 import { Annotations, Token } from "cdktf";
 import { Construct } from "constructs";
 import { ClusterContribution, ClusterInfo } from "./cluster-feature";
-import { FlinkMemoryBreakdown, memoryToJson } from "./config/memory";
+import { FlinkMemoryBreakdown, KnownFlinkMemory, memoryToJson } from "./config/memory";
 import { FlinkConfiguration, FlinkPorts, buildConfiguration } from "./config/options";
 import { Problems } from "./config/problems";
 import { checkLogging, renderConfigYaml, renderLog4jProperties } from "./config/render";
@@ -49,8 +49,8 @@ export class FlinkCluster extends Construct implements DeployableCluster {
   public readonly configuration: FlinkConfiguration;
   /** The ports the processes listen on. */
   public readonly ports: FlinkPorts;
-  /** Flink's memory derivation, byte for byte. */
-  public readonly memory: FlinkMemoryBreakdown;
+  /** Flink's memory derivation, byte for byte; a role whose sizes are tokens is undefined (derived at deploy time). */
+  public readonly derivedMemory: FlinkMemoryBreakdown;
   /** The rendered `config.yaml`. */
   public readonly configYaml: string;
   /** The rendered `log4j-console.properties`. */
@@ -91,17 +91,41 @@ export class FlinkCluster extends Construct implements DeployableCluster {
 
     this.configuration = result.configuration!;
     this.ports = this.configuration.ports;
-    this.memory = {
+    this.derivedMemory = {
       taskManager: this.configuration.taskManagerMemory && memoryToJson(this.configuration.taskManagerMemory),
       jobManager: this.configuration.jobManagerMemory && memoryToJson(this.configuration.jobManagerMemory),
     } as FlinkMemoryBreakdown;
     this.configYaml = renderConfigYaml(this.configuration);
     this.log4jProperties = renderLog4jProperties(props.logging);
-    this.memoryJson = JSON.stringify(this.memory, null, 2) + "\n";
+    this.memoryJson = JSON.stringify(this.derivedMemory, null, 2) + "\n";
     this.flinkFiles = { "config.yaml": this.configYaml, "log4j-console.properties": this.log4jProperties };
 
     FlinkFilesDirectory.of(this).register(this, this.clusterName);
     props.target?.deploy(this);
+  }
+
+  /**
+   * Flink's memory derivation, byte for byte: `memory.taskManager.taskHeap`. Reading a role whose memory
+   * sizes are tokens throws, saying so; `derivedMemory` has it as undefined instead.
+   */
+  public get memory(): KnownFlinkMemory {
+    const derived = this.derivedMemory;
+    const path = this.node.path;
+    const known = <R extends keyof KnownFlinkMemory>(role: R): KnownFlinkMemory[R] => {
+      const value = derived[role];
+      if (!value) {
+        throw new Error(`FlinkCluster "${path}": memory.${role} is not known at synth time: ${role}.memory uses a Terraform reference, so Flink derives it at deploy time. Fix: read derivedMemory.${role} (undefined here), or give the sizes as constants.`);
+      }
+      return value as KnownFlinkMemory[R];
+    };
+    return {
+      get taskManager() {
+        return known("taskManager");
+      },
+      get jobManager() {
+        return known("jobManager");
+      },
+    };
   }
 
   /** @internal the files written beside the Terraform */

@@ -9,7 +9,7 @@ export { parseMemorySize, parseDuration, formatMemorySize, formatDuration } from
 export * from "./flink-cluster";
 export * from "./cluster-feature";
 export * from "./flink-state-storage";
-export { FlinkMemoryBreakdown } from "./config/memory";
+export { FlinkMemoryBreakdown, KnownFlinkMemory } from "./config/memory";
 export { FlinkTarget } from "./targets/flink-target";
 export { IFlinkTarget, DeployableCluster } from "./targets/target";
 export { Ec2Target, Ec2TargetProps, Ec2AccessProps } from "./targets/ec2/ec2-target";

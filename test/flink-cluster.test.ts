@@ -199,3 +199,17 @@ describe("settings that would synthesize and fail at run time (issue: what a new
     expect(() => new FlinkCluster(stack, "d", { version: FlinkVersion.V2_2, taskManager: { memory: { process: "1000m", taskHeap: "500m", managed: "300m" } } })).toThrow(/less than Total Flink memory 1\.146 gb \(1230329175 bytes\).*between 1\.583 gb \(1700091223 bytes\) and 2\.396 gb \(2572506455 bytes\)/);
   });
 });
+
+describe("memory types", () => {
+  test("memory.taskManager is typed as known; a token size throws when read, derivedMemory leaves it undefined", () => {
+    const stack = new TerraformStack(Testing.app(), "mem");
+    const size = new TerraformVariable(stack, "size", { type: "string" }).stringValue;
+    const known = new FlinkCluster(stack, "known", { version: FlinkVersion.V2_2, taskManager: { memory: { process: "4g" } } });
+    const heap: number = known.memory.taskManager.taskHeap;
+    expect(heap).toBe(known.derivedMemory.taskManager!.taskHeap);
+    const token = new FlinkCluster(stack, "token", { version: FlinkVersion.V2_2, taskManager: { memory: { process: size } } });
+    expect(token.derivedMemory.taskManager).toBeUndefined();
+    expect(() => token.memory.taskManager).toThrow(/FlinkCluster "mem\/token": memory\.taskManager is not known at synth time: taskManager\.memory uses a Terraform reference/);
+    expect(token.memory.jobManager.totalProcess).toBeGreaterThan(0);
+  });
+});

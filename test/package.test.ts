@@ -25,12 +25,56 @@ beforeAll(() => {
 
 afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
 
-test("the tarball holds the build, its types and the catalogs, and no sources", () => {
+test("the tarball holds the build, its types, the catalogs, the command line and the license, and no sources", () => {
   expect(listing).toContain("package/dist/index.js");
   expect(listing).toContain("package/dist/index.d.ts");
   expect(listing).toContain("package/catalog/flink-2.2.json");
+  expect(listing).toContain("package/bin/cdktf-flink.js");
+  expect(listing).toContain("package/scripts/plan-offline.js");
+  expect(listing).toContain("package/LICENSE");
+  expect(fs.readFileSync(path.join(root, "LICENSE"), "utf8")).toMatch(/Apache License\s+Version 2\.0/);
+  expect(JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8")).license).toBe("Apache-2.0");
   expect(listing).not.toMatch(/package\/(lib|test|examples)\//);
 });
+
+/** The README's TypeScript snippets, in order. */
+const readmeSnippets = () => [...fs.readFileSync(path.join(root, "README.md"), "utf8").matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]);
+
+test("every TypeScript snippet of the README compiles against the packed package", () => {
+  const exported = Object.keys(require(path.join(consumer, "node_modules", "cdktf-flink")));
+  const snippets = readmeSnippets();
+  expect(snippets.length).toBeGreaterThanOrEqual(7);
+  const dir = path.join(consumer, "snippets");
+  fs.mkdirSync(dir, { recursive: true });
+  // Fragments use a stack and the values an earlier snippet or the reader has: declared, not invented.
+  const given: Record<string, string> = { stack: "TerraformStack", network: "FlinkVpc", storage: "FlinkStateStorage", amiId: "string", zones: "string[]", image: "string", securityGroupId: "string" };
+  snippets.forEach((code, i) => {
+    const complete = /^import /m.test(code);
+    const used = exported.filter((name) => new RegExp(`\\b${name}\\b`).test(code));
+    const declared = (name: string) => new RegExp(`\\b(const|let)\\s+${name}\\b`).test(code);
+    const prelude = complete
+      ? ""
+      : [
+          `import { TerraformStack } from "cdktf";`,
+          `import { ${[...new Set([...used, "FlinkVpc", "FlinkStateStorage"])].join(", ")} } from "cdktf-flink";`,
+          ...Object.entries(given).filter(([name]) => !declared(name)).map(([name, type]) => `declare const ${name}: ${type};`),
+        ].join("\n");
+    fs.writeFileSync(path.join(dir, `snippet-${i}.ts`), `${prelude}\n${code}\nexport {};\n`);
+  });
+  fs.writeFileSync(
+    path.join(dir, "tsconfig.json"),
+    JSON.stringify({ compilerOptions: { target: "ES2022", module: "commonjs", strict: true, esModuleInterop: true, skipLibCheck: true, noEmit: true, types: [] }, include: ["*.ts"] }),
+  );
+  const tsc = path.join(root, "node_modules", "typescript", "bin", "tsc");
+  let output = "";
+  try {
+    output = run(process.execPath, [tsc, "-p", dir], dir);
+  } catch (error: any) {
+    output = `${error.stdout ?? ""}${error.stderr ?? ""}`;
+  }
+  expect(output.trim()).toBe("");
+});
+
 
 test("the installed package synthesizes a cluster in a fresh project", () => {
   fs.writeFileSync(
@@ -56,4 +100,61 @@ test("loading costs well under a quarter of the AWS provider root, and synth gro
   const report = run("node", [path.join(root, "scripts", "bench.js"), "--from", consumer, "--check"], consumer);
   console.log(report);
   expect(report).toContain("bench checks passed");
+});
+
+test("the README's shortest stack synthesizes from the packed package, and `npx cdktf-flink plan-offline` plans it", () => {
+  const usage = readmeSnippets().find((code) => code.includes('new TerraformStack(app, "flink")'))!;
+  expect(usage).toBeDefined();
+  const dir = path.join(consumer, "usage");
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(path.join(dir, "main.ts"), usage.replace("new App()", 'new App({ outdir: "out" })'));
+  // The tsconfig the README's section names.
+  fs.writeFileSync(path.join(dir, "tsconfig.json"), JSON.stringify({ compilerOptions: { target: "ES2022", module: "commonjs", strict: true, esModuleInterop: true, skipLibCheck: true } }));
+  run(process.execPath, [path.join(root, "node_modules", "ts-node", "dist", "bin.js"), "--transpile-only", "main.ts"], dir);
+  const flinkDir = path.join(dir, "out", "stacks", "flink", "flink");
+  expect(JSON.parse(fs.readFileSync(path.join(flinkDir, "manifest.json"), "utf8")).clusters[0]).toMatchObject({ name: "orders", flinkVersion: "2.3", target: "ec2" });
+  const tf = JSON.parse(fs.readFileSync(path.join(dir, "out", "stacks", "flink", "cdk.tf.json"), "utf8"));
+  expect(Object.keys(tf.output)).toContain("orders-rest-url");
+
+  const bin = path.join(consumer, "node_modules", ".bin", "cdktf-flink");
+  expect(run(bin, ["--help"], dir)).toContain("plan-offline");
+  const { availability } = require(path.join(root, "scripts", "plan-offline.js")) as { availability: () => { ok: boolean; reason?: string } };
+  const available = availability();
+  if (!available.ok) {
+    // Loud on purpose: a skipped plan must never read as a passed one.
+    console.warn(`SKIPPED: the packed bin's plan (test/package.test.ts) did not run: ${available.reason}`);
+    return;
+  }
+  const planned = run(bin, ["plan-offline", "--out", "out", "flink"], dir);
+  expect(planned).toMatch(/^flink: Plan: \d+ to add, 0 to change, 0 to destroy\./m);
+});
+
+test("a broken app run by the real `cdktf synth` shows the problem with the user's own frame, without the package's frames or a dump", () => {
+  const dir = path.join(consumer, "broken");
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(
+    path.join(dir, "main.js"),
+    `const { App, TerraformStack } = require("cdktf");
+const { FlinkCluster, FlinkVersion } = require("cdktf-flink");
+const app = new App();
+const stack = new TerraformStack(app, "broken");
+new FlinkCluster(stack, "orders", { version: FlinkVersion.V2_2, taskManager: { slots: 0 } });
+app.synth();
+`,
+  );
+  fs.writeFileSync(path.join(dir, "cdktf.json"), JSON.stringify({ language: "typescript", app: "node main.js", sendCrashReports: "false" }));
+  fs.symlinkSync(path.join(consumer, "node_modules"), path.join(dir, "node_modules"));
+  let output = "";
+  try {
+    run(path.join(root, "node_modules", ".bin", "cdktf"), ["synth"], dir);
+  } catch (error: any) {
+    output = `${error.stdout ?? ""}${error.stderr ?? ""}`;
+  }
+  const problem = 'FlinkCluster "broken/orders":\n  taskManager.slots must be a whole number >= 1 (got 0). Fix: set a whole number >= 1.';
+  expect(output).toContain(problem.split("\n")[1]);
+  expect(output).toMatch(/at Object\.<anonymous> \(.*broken\/main\.js:5:1\)/);
+  expect(output.split("\n").filter((line) => /^\s+at /.test(line) && line.includes(path.join("node_modules", "cdktf-flink")))).toEqual([]);
+  expect(output).not.toContain("problems: [");
+  // cdktf itself prints the app's error output twice: live, then in its summary.
+  expect(output.split("taskManager.slots must be a whole number").length - 1).toBe(2);
 });

@@ -66,6 +66,12 @@ export interface FlinkMemoryBreakdown {
   readonly jobManager?: Readonly<Record<keyof JobManagerMemory, number>>;
 }
 
+/** The breakdown of a cluster whose memory sizes are constants (every cluster but one with token sizes). */
+export interface KnownFlinkMemory {
+  readonly taskManager: Readonly<Record<keyof TaskManagerMemory, number>>;
+  readonly jobManager: Readonly<Record<keyof JobManagerMemory, number>>;
+}
+
 /** -Xmx/-Xms, -XX:MaxDirectMemorySize, -XX:MaxMetaspaceSize. */
 export interface JvmMemoryArgs {
   heap: bigint;

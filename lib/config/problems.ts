@@ -37,13 +37,22 @@ export function formatProblem(problem: ConfigProblem): string {
   return `${problem.property} ${problem.rule} (got ${describeValue(problem.value)}).${fix}`;
 }
 
+/** This package's own folder (lib/ or dist/): its frames say nothing to a user. */
+const OWN_DIR = __dirname.replace(/[\\/]config$/, "");
+
 export class FlinkConfigError extends Error {
-  constructor(
-    public readonly problems: readonly ConfigProblem[],
-    prefix = "",
-  ) {
+  /** Every problem, for programs; not enumerable, so Node does not print the list again under the message. */
+  public declare readonly problems: readonly ConfigProblem[];
+
+  constructor(problems: readonly ConfigProblem[], prefix = "") {
     super(prefix + problems.map(formatProblem).join(prefix ? "\n  " : "\n"));
     this.name = "FlinkConfigError";
+    Object.defineProperty(this, "problems", { value: problems, enumerable: false });
+    // Keep the frames of the user's code (where the construct was created), drop the package's own.
+    this.stack = (this.stack ?? "")
+      .split("\n")
+      .filter((line) => !(/^\s+at /.test(line) && line.includes(OWN_DIR)))
+      .join("\n");
   }
 }
 

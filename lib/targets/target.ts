@@ -6,7 +6,8 @@ import { FlinkPorts } from "../config/options";
 /** What a target needs of a cluster to deploy it. */
 export interface DeployableCluster extends ClusterInfo, Construct {
   readonly ports: FlinkPorts;
-  readonly memory: FlinkMemoryBreakdown;
+  /** Flink's memory derivation; a role whose sizes are tokens is undefined. */
+  readonly derivedMemory: FlinkMemoryBreakdown;
   /** Every key of config.yaml, as rendered. */
   readonly configuration: {
     readonly entries: ReadonlyMap<string, unknown>;

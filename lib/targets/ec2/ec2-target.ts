@@ -159,8 +159,8 @@ export class Ec2Target implements IFlinkTarget {
     this.validateRuntime(cluster, problems);
     this.validateAccess("restAccess", p.restAccess, problems, p.allowPublicRestAccess ?? false, cluster);
     this.validateAccess("metricsAccess", p.metricsAccess, problems, false, cluster);
-    this.validateInstanceMemory(cluster, "jobManager", p.jobManager.instanceType, cluster.memory.jobManager?.totalProcess, problems);
-    this.validateInstanceMemory(cluster, "taskManagers", p.taskManagers.instanceType, cluster.memory.taskManager?.totalProcess, problems);
+    this.validateInstanceMemory(cluster, "jobManager", p.jobManager.instanceType, cluster.derivedMemory.jobManager?.totalProcess, problems);
+    this.validateInstanceMemory(cluster, "taskManagers", p.taskManagers.instanceType, cluster.derivedMemory.taskManager?.totalProcess, problems);
     const slots = cluster.configuration.taskSlots;
     const tmType = instanceTypeInfo(p.taskManagers.instanceType);
     if (tmType && slots !== undefined && slots > tmType.vcpus) {

@@ -322,7 +322,7 @@ export class FlinkKubernetesDeployment extends Construct {
   /** The limit (and request): the user's, or exactly Flink's process size. */
   private memoryLimit(role: Role, resources: KubernetesResources | undefined): string | undefined {
     if (resources?.memory) return resources.memory;
-    const process = role === "jobmanager" ? this.cluster.memory.jobManager?.totalProcess : this.cluster.memory.taskManager?.totalProcess;
+    const process = role === "jobmanager" ? this.cluster.derivedMemory.jobManager?.totalProcess : this.cluster.derivedMemory.taskManager?.totalProcess;
     return process === undefined ? undefined : memoryQuantity(process);
   }
 

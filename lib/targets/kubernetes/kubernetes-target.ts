@@ -240,13 +240,13 @@ export class KubernetesTarget implements IFlinkTarget {
     if (p.ingress && known(p.ingress.host) && !/^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/.test(p.ingress.host)) {
       problems.error("target.ingress.host", p.ingress.host, "must be a DNS name such as flink.example.com", "give the host the web UI is served at.");
     }
-    this.validateResources("jobManager", p.jobManager?.resources, cluster.memory.jobManager?.totalProcess, 1, problems);
-    for (const [role, resources, memory] of [["jobManager", p.jobManager?.resources, cluster.memory.jobManager], ["taskManagers", p.taskManagers.resources, cluster.memory.taskManager]] as const) {
+    this.validateResources("jobManager", p.jobManager?.resources, cluster.derivedMemory.jobManager?.totalProcess, 1, problems);
+    for (const [role, resources, memory] of [["jobManager", p.jobManager?.resources, cluster.derivedMemory.jobManager], ["taskManagers", p.taskManagers.resources, cluster.derivedMemory.taskManager]] as const) {
       if (memory === undefined && resources?.memory === undefined) {
         problems.error(`target.${role}.resources.memory`, undefined, "must be set when Flink's memory size is a token: the container's limit cannot be derived at synth time", "set the memory limit to at least Flink's process size.");
       }
     }
-    this.validateResources("taskManagers", p.taskManagers.resources, cluster.memory.taskManager?.totalProcess, cluster.configuration.taskSlots ?? 1, problems);
+    this.validateResources("taskManagers", p.taskManagers.resources, cluster.derivedMemory.taskManager?.totalProcess, cluster.configuration.taskSlots ?? 1, problems);
     for (const [name, port] of Object.entries({ "jobManager.blobServerPort": cluster.ports.blobServer, "taskManager.rpcPort": cluster.ports.taskManagerRpc, ...Object.fromEntries(cluster.ports.metrics.map((m, i) => [`metricReporters[${i}].port`, m])) })) {
       if (typeof port !== "number") problems.error(name, port, "must be a single port on Kubernetes (a container port cannot be a range)", "give one port number.");
     }
