@@ -11,7 +11,10 @@ import { FlinkVersion } from "./config/version";
 import { IFlinkStateStorage } from "./flink-state-storage";
 import { FlinkHA } from "./ha/flink-ha";
 import { FlinkFilesDirectory, RenderedFiles } from "./private/flink-files";
+import { reportUnderCdktfCli } from "./private/report";
 import { DeployableCluster, IFlinkTarget } from "./targets/target";
+
+type Writable<T> = { -readonly [K in keyof T]: T[K] };
 
 export interface FlinkClusterProps extends FlinkSettings {
   /** The Flink version the configuration is written and checked for. */
@@ -46,21 +49,21 @@ export class FlinkCluster extends Construct implements DeployableCluster {
   public readonly clusterName: string;
   public readonly version: FlinkVersion;
   /** Every Flink key and value, in the order written to config.yaml. */
-  public readonly configuration: FlinkConfiguration;
+  public readonly configuration!: FlinkConfiguration;
   /** The ports the processes listen on. */
-  public readonly ports: FlinkPorts;
+  public readonly ports!: FlinkPorts;
   /** Flink's memory derivation, byte for byte; a role whose sizes are tokens is undefined (derived at deploy time). */
-  public readonly derivedMemory: FlinkMemoryBreakdown;
+  public readonly derivedMemory!: FlinkMemoryBreakdown;
   /** The rendered `config.yaml`. */
-  public readonly configYaml: string;
+  public readonly configYaml!: string;
   /** The rendered `log4j-console.properties`. */
-  public readonly log4jProperties: string;
+  public readonly log4jProperties!: string;
   /** The rendered `memory.json`. */
-  public readonly memoryJson: string;
+  public readonly memoryJson!: string;
   /** The files a target carries to the nodes, by name: config.yaml and log4j-console.properties. */
-  public readonly flinkFiles: Readonly<Record<string, string>>;
+  public readonly flinkFiles!: Readonly<Record<string, string>>;
   /** What the target and the features add to the cluster (keys, grants, plugins, outputs). */
-  public readonly contributions: readonly ClusterContribution[];
+  public readonly contributions!: readonly ClusterContribution[];
   public readonly tags: Readonly<Record<string, string>>;
   public readonly target?: IFlinkTarget;
 
@@ -70,13 +73,21 @@ export class FlinkCluster extends Construct implements DeployableCluster {
     this.clusterName = props.clusterName ?? defaultClusterName(id);
     this.target = props.target;
     this.tags = { "flink:cluster": this.clusterName, "flink:version": this.version.version, ...props.tags };
-    const errorPrefix = `FlinkCluster "${this.node.path}":`;
+    try {
+      this.build(props);
+    } catch (error) {
+      reportUnderCdktfCli(this, error);
+    }
+  }
 
+  private build(props: FlinkClusterProps): void {
+    const errorPrefix = `FlinkCluster "${this.node.path}":`;
     const problems = new Problems();
     checkClusterName(this.clusterName, problems);
     problems.throwIfErrors(errorPrefix);
     const info: ClusterInfo = { clusterName: this.clusterName, version: this.version, stateStorage: props.stateStorage, platform: props.target?.platform() };
-    this.contributions = [props.target?.contribute(info), props.stateStorage?.bind(info), props.ha?.bind(info)].filter((c): c is ClusterContribution => c !== undefined);
+    const self = this as Writable<FlinkCluster>;
+    self.contributions = [props.target?.contribute(info), props.stateStorage?.bind(info), props.ha?.bind(info)].filter((c): c is ClusterContribution => c !== undefined);
 
     checkLogging(props.logging ?? {}, problems);
     const features = this.contributions.map((c) => ({ property: c.property, config: c.config ?? {} }));
@@ -89,16 +100,16 @@ export class FlinkCluster extends Construct implements DeployableCluster {
       Annotations.of(this).addWarning(`[${warning.id}] ${warning.message}`);
     }
 
-    this.configuration = result.configuration!;
-    this.ports = this.configuration.ports;
-    this.derivedMemory = {
+    self.configuration = result.configuration!;
+    self.ports = this.configuration.ports;
+    self.derivedMemory = {
       taskManager: this.configuration.taskManagerMemory && memoryToJson(this.configuration.taskManagerMemory),
       jobManager: this.configuration.jobManagerMemory && memoryToJson(this.configuration.jobManagerMemory),
     } as FlinkMemoryBreakdown;
-    this.configYaml = renderConfigYaml(this.configuration);
-    this.log4jProperties = renderLog4jProperties(props.logging);
-    this.memoryJson = JSON.stringify(this.derivedMemory, null, 2) + "\n";
-    this.flinkFiles = { "config.yaml": this.configYaml, "log4j-console.properties": this.log4jProperties };
+    self.configYaml = renderConfigYaml(this.configuration);
+    self.log4jProperties = renderLog4jProperties(props.logging);
+    self.memoryJson = JSON.stringify(this.derivedMemory, null, 2) + "\n";
+    self.flinkFiles = { "config.yaml": this.configYaml, "log4j-console.properties": this.log4jProperties };
 
     FlinkFilesDirectory.of(this).register(this, this.clusterName);
     props.target?.deploy(this);

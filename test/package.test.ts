@@ -129,16 +129,24 @@ test("the README's shortest stack synthesizes from the packed package, and `npx 
   expect(planned).toMatch(/^flink: Plan: \d+ to add, 0 to change, 0 to destroy\./m);
 });
 
-test("a broken app run by the real `cdktf synth` shows the problem with the user's own frame, without the package's frames or a dump", () => {
+test("a broken app run by the real `cdktf synth` shows each problem once, with the construct path, and no stack frames", () => {
   const dir = path.join(consumer, "broken");
   fs.mkdirSync(dir, { recursive: true });
   fs.writeFileSync(
     path.join(dir, "main.js"),
     `const { App, TerraformStack } = require("cdktf");
-const { FlinkCluster, FlinkVersion } = require("cdktf-flink");
+const { FlinkCluster, FlinkRuntime, FlinkTarget, FlinkVersion } = require("cdktf-flink");
+const { AwsProvider } = require("@cdktf/provider-aws/lib/provider");
 const app = new App();
 const stack = new TerraformStack(app, "broken");
 new FlinkCluster(stack, "orders", { version: FlinkVersion.V2_2, taskManager: { slots: 0 } });
+new AwsProvider(stack, "aws", { region: "eu-west-1" });
+const target = (desired) => FlinkTarget.ec2({ vpcId: "vpc-0123456789abcdef0", subnetIds: ["subnet-0123456789abcdef0"], amiId: "ami-0123456789abcdef0",
+  jobManager: { instanceType: "m6i.large" }, taskManagers: { instanceType: "m6i.xlarge", desired }, runtime: FlinkRuntime.containerImage({ image: "flink:2.2.0-java17" }) });
+new FlinkCluster(stack, "local-checkpoints", { version: FlinkVersion.V2_2, target: target(2), checkpointing: { interval: "1 min", directory: "file:///data/cp" } });
+new FlinkCluster(stack, "raw-ha", { version: FlinkVersion.V2_2, rawConfig: { "high-availability.type": "zookeeper" } });
+new FlinkCluster(stack, "raw-tls", { version: FlinkVersion.V2_2, rawConfig: { "security.ssl.internal.enabled": true } });
+new FlinkCluster(stack, "ungranted", { version: FlinkVersion.V2_2, target: target(1), checkpointing: { interval: "1 min", directory: "s3://other-bucket/cp" } });
 app.synth();
 `,
   );
@@ -150,11 +158,34 @@ app.synth();
   } catch (error: any) {
     output = `${error.stdout ?? ""}${error.stderr ?? ""}`;
   }
-  const problem = 'FlinkCluster "broken/orders":\n  taskManager.slots must be a whole number >= 1 (got 0). Fix: set a whole number >= 1.';
-  expect(output).toContain(problem.split("\n")[1]);
-  expect(output).toMatch(/at Object\.<anonymous> \(.*broken\/main\.js:5:1\)/);
-  expect(output.split("\n").filter((line) => /^\s+at /.test(line) && line.includes(path.join("node_modules", "cdktf-flink")))).toEqual([]);
+  // Under the CLI the problems are error annotations, which cdktf prints once each (an exception it prints twice, with its stack).
+  expect(output).toContain('ERROR [broken/orders]: FlinkCluster "broken/orders":\n  taskManager.slots must be a whole number >= 1 (got 0). Fix: set a whole number >= 1.');
+  // The mistakes a new user made, tried again from a fresh app: one clear message each.
+  for (const message of [
+    "taskManager.slots must be a whole number",
+    "checkpointing.directory is a local directory, but target.taskManagers.max allows 2 TaskManagers",
+    'rawConfig["high-availability.type"] switches on a feature that rawConfig cannot wire',
+    'rawConfig["security.ssl.internal.enabled"] switches on a feature that rawConfig cannot wire',
+    "[flink:s3-not-granted] checkpointing.directory s3://other-bucket/cp is on S3, but no grant covers it",
+  ]) {
+    expect({ message, times: output.split(message).length - 1 }).toEqual({ message, times: 1 });
+  }
+  expect(output.split("\n").filter((line) => /^\s+at /.test(line))).toEqual([]);
   expect(output).not.toContain("problems: [");
-  // cdktf itself prints the app's error output twice: live, then in its summary.
-  expect(output.split("taskManager.slots must be a whole number").length - 1).toBe(2);
+  expect(output).toContain("error annotations have been encountered");
+});
+
+test("the same broken app run as a plain program throws, with the user's own frame first and none of the package's", () => {
+  const dir = path.join(consumer, "broken");
+  let output = "";
+  try {
+    run("node", ["main.js"], dir);
+  } catch (error: any) {
+    output = `${error.stdout ?? ""}${error.stderr ?? ""}`;
+  }
+  expect(output).toContain('FlinkConfigError: FlinkCluster "broken/orders":\n  taskManager.slots must be a whole number >= 1 (got 0).');
+  const frames = output.split("\n").filter((line) => /^\s+at /.test(line));
+  expect(frames[0]).toMatch(/broken\/main\.js:6:1\)$/);
+  expect(frames.filter((line) => line.includes(path.join("node_modules", "cdktf-flink")))).toEqual([]);
+  expect(output).not.toContain("problems: [");
 });
