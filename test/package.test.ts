@@ -102,6 +102,47 @@ test("loading costs well under a quarter of the AWS provider root, and synth gro
   expect(report).toContain("bench checks passed");
 });
 
+test("every TypeScript snippet of the README runs against the packed package without an error", () => {
+  const dir = path.join(consumer, "snippets-run");
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(path.join(dir, "tsconfig.json"), JSON.stringify({ compilerOptions: { target: "ES2022", module: "commonjs", strict: true, esModuleInterop: true, skipLibCheck: true } }));
+  const exported = Object.keys(require(path.join(consumer, "node_modules", "cdktf-flink")));
+  // The values an earlier snippet or the reader has, as a reader would give them; "<from ...sha512>" is the reader's checksum.
+  const given: Record<string, string> = {
+    stack: 'new TerraformStack(new App({ outdir: "out" }), "snippet")',
+    network: 'new FlinkVpc(stack, "network", { availabilityZones: ["eu-west-1a", "eu-west-1b", "eu-west-1c"] })',
+    storage: 'new FlinkStateStorage(stack, "state", {})',
+    amiId: '"ami-0123456789abcdef0"',
+    zones: '["eu-west-1a", "eu-west-1b", "eu-west-1c"]',
+    image: '"flink:2.3.0-java17@sha256:' + "0".repeat(64) + '"',
+    securityGroupId: '"sg-0123456789abcdef0"',
+  };
+  const failures: string[] = [];
+  readmeSnippets().forEach((code, i) => {
+    const runnable = code.replace(/"<from [^"]*\.sha512>"/g, `"${"a".repeat(128)}"`).replace("new App()", 'new App({ outdir: "out" })');
+    const complete = /^import /m.test(code);
+    const used = exported.filter((name) => new RegExp(`\\b${name}\\b`).test(code));
+    const declared = (name: string) => new RegExp(`\\b(const|let)\\s+${name}\\b`).test(code);
+    const prelude = complete
+      ? ""
+      : [
+          `import { App, TerraformStack } from "cdktf";`,
+          `import { AwsProvider } from "@cdktf/provider-aws/lib/provider";`,
+          `import { ${[...new Set([...used, "FlinkVpc", "FlinkStateStorage"])].join(", ")} } from "cdktf-flink";`,
+          ...Object.entries(given).filter(([name]) => !declared(name)).map(([name, value]) => `const ${name} = ${value};`),
+          `new AwsProvider(stack, "aws", { region: "eu-west-1" });`,
+        ].join("\n");
+    const file = path.join(dir, `snippet-${i}.ts`);
+    fs.writeFileSync(file, `${prelude}\n${runnable}\nexport {};\n`);
+    try {
+      run(process.execPath, [path.join(root, "node_modules", "ts-node", "dist", "bin.js"), "--transpile-only", file], dir);
+    } catch (error: any) {
+      failures.push(`snippet ${i}: ${String(error.stderr ?? error).split("\n").find((line: string) => /Error|must|Fix/.test(line)) ?? error}`);
+    }
+  });
+  expect(failures).toEqual([]);
+});
+
 test("the README's shortest stack synthesizes from the packed package, and `npx cdktf-flink plan-offline` plans it", () => {
   const usage = readmeSnippets().find((code) => code.includes('new TerraformStack(app, "flink")'))!;
   expect(usage).toBeDefined();
