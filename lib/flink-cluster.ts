@@ -76,7 +76,7 @@ export class FlinkCluster extends Construct implements DeployableCluster {
     try {
       this.build(props);
     } catch (error) {
-      reportUnderCdktfCli(this, error);
+      reportUnderCdktfCli(this, error, ["configuration", "ports", "derivedMemory", "memory", "configYaml", "log4jProperties", "memoryJson", "flinkFiles", "contributions"]);
     }
   }
 
@@ -111,8 +111,9 @@ export class FlinkCluster extends Construct implements DeployableCluster {
     self.memoryJson = JSON.stringify(this.derivedMemory, null, 2) + "\n";
     self.flinkFiles = { "config.yaml": this.configYaml, "log4j-console.properties": this.log4jProperties };
 
-    FlinkFilesDirectory.of(this).register(this, this.clusterName);
     props.target?.deploy(this);
+    // Registered last: a cluster whose target refused it has no files to write.
+    FlinkFilesDirectory.of(this).register(this, this.clusterName);
   }
 
   /**

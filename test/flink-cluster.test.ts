@@ -4,7 +4,8 @@ import * as path from "path";
 import { App, TerraformStack, TerraformVariable, Testing } from "cdktf";
 import { parse } from "yaml";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
-import { FlinkCluster, FlinkClusterProps, FlinkRuntime, FlinkTarget, FlinkVersion, StateBackend } from "../lib";
+import { KubernetesProvider } from "@cdktf/provider-kubernetes/lib/provider";
+import { FlinkCluster, FlinkClusterProps, FlinkRuntime, FlinkStateStorage, FlinkTarget, FlinkVersion, StateBackend } from "../lib";
 import { catalogFor } from "../lib/config/catalog";
 
 /** Synthesizes `build` into a fresh directory and returns the stack's flink/ folder. */
@@ -170,7 +171,16 @@ describe("settings that would synthesize and fail at run time (issue: what a new
   test("an S3 checkpoint directory no grant covers is a warning naming FlinkStateStorage.fromBucketName", () => {
     const c = ec2({ checkpointing: { interval: "30 s", directory: "s3://other-bucket/cp" } });
     expect(warningsOf(c)).toContainEqual(expect.stringMatching(/^\[flink:s3-not-granted\] checkpointing\.directory s3:\/\/other-bucket\/cp is on S3, but no grant covers it.*FlinkStateStorage\.fromBucketName/));
-    const granted = ec2({ checkpointing: { interval: "30 s" }, stateStorage: undefined });
+    // The directories a bound stateStorage sets (s3:// on its bucket) come with their grant.
+    const stack = new TerraformStack(Testing.app(), "granted");
+    new AwsProvider(stack, "aws", { region: "eu-west-1" });
+    const granted = new FlinkCluster(stack, "orders", {
+      version: FlinkVersion.V2_2,
+      checkpointing: { interval: "30 s" },
+      stateStorage: FlinkStateStorage.fromBucketName(stack, "state", "other-bucket"),
+      target: FlinkTarget.ec2({ vpcId: "vpc-0123456789abcdef0", subnetIds: ["subnet-0123456789abcdef0"], amiId: "ami-0123456789abcdef0", jobManager: { instanceType: "m6i.large" }, taskManagers: { instanceType: "m6i.xlarge" }, runtime: FlinkRuntime.tarball({ release: "2.2.0", sha512: "a".repeat(128) }) }),
+    });
+    expect(granted.configuration.entries.get("execution.checkpointing.dir")).toBe("s3://other-bucket/flink/orders/checkpoints");
     expect(warningsOf(granted).filter((w) => w.includes("s3-not-granted"))).toEqual([]);
   });
 
@@ -179,6 +189,24 @@ describe("settings that would synthesize and fail at run time (issue: what a new
       /checkpointing\.directory is a local directory, but target\.taskManagers\.max allows 2 TaskManagers: .*none could be restored .*Fix: give the cluster a stateStorage/,
     );
     expect(() => ec2({ checkpointing: { interval: "30 s", directory: "file:///var/lib/flink/checkpoints" } }, { desired: 1 })).not.toThrow();
+    expect(() => ec2({ checkpointing: { interval: "30 s", savepointDirectory: "/var/lib/flink/savepoints" } })).toThrow(/checkpointing\.savepointDirectory is a local directory/);
+    const stack = new TerraformStack(Testing.app(), "k8s");
+    new KubernetesProvider(stack, "kubernetes", {});
+    expect(
+      () =>
+        new FlinkCluster(stack, "orders", {
+          version: FlinkVersion.V2_2,
+          checkpointing: { interval: "30 s", directory: "file:///data/cp" },
+          target: FlinkTarget.kubernetes({ namespace: { name: "flink" }, image: "flink:2.2.0-java17", taskManagers: { replicas: 3 } }),
+        }),
+    ).toThrow(/checkpointing\.directory is a local directory, but target\.taskManagers\.replicas allows 3 TaskManagers/);
+  });
+
+  test("an EC2 session cluster parked at desired 0 is a warning, and its group may grow to 1", () => {
+    const c = ec2({}, { desired: 0 });
+    expect(warningsOf(c)).toContainEqual(expect.stringMatching(/^\[flink:no-taskmanagers\] target\.taskManagers\.desired is 0/));
+    const tf = JSON.parse(Testing.synth(TerraformStack.of(c)));
+    expect(Object.values(tf.resource.aws_autoscaling_group).find((g: any) => g.name_prefix === "orders-taskmanagers-")).toMatchObject({ desired_capacity: 0, min_size: 0, max_size: 1 });
   });
 
   test("without HA, a JobManager replaced on a configuration change is a warning", () => {
@@ -188,6 +216,28 @@ describe("settings that would synthesize and fail at run time (issue: what a new
   test("TLS and Kerberos switched on through rawConfig are refused until the typed features exist", () => {
     expect(() => ec2({ rawConfig: { "security.ssl.internal.enabled": true } })).toThrow(/rawConfig\["security\.ssl\.internal\.enabled"\] switches on a feature that rawConfig cannot wire .*TLS needs a keystore/);
     expect(() => ec2({ rawConfig: { "security.kerberos.login.keytab": "/etc/flink.keytab" } })).toThrow(/Kerberos needs a keytab on every node/);
+    // Switching one off is harmless.
+    expect(ec2({ rawConfig: { "security.ssl.internal.enabled": false } }).configuration.entries.get("security.ssl.internal.enabled")).toBe(false);
+  });
+
+  test("under the cdktf CLI a cluster's problems are an error annotation, and reading the cluster throws them", () => {
+    const saved = { continue: process.env.CDKTF_CONTINUE_SYNTH_ON_ERROR_ANNOTATIONS, outdir: process.env.CDKTF_OUTDIR };
+    const restore = (name: string, value: string | undefined) => (value === undefined ? delete process.env[name] : (process.env[name] = value));
+    process.env.CDKTF_CONTINUE_SYNTH_ON_ERROR_ANNOTATIONS = "true";
+    try {
+      // The variable alone (a user's shell, not the CLI) keeps the exception.
+      expect(() => new FlinkCluster(new TerraformStack(Testing.app(), "shell"), "orders", { version: FlinkVersion.V2_2, taskManager: { slots: 0 } })).toThrow(/taskManager\.slots/);
+      process.env.CDKTF_OUTDIR = "cdktf.out";
+      const stack = new TerraformStack(Testing.app(), "cli");
+      const broken = new FlinkCluster(stack, "orders", { version: FlinkVersion.V2_2, taskManager: { slots: 0 } });
+      const errors = broken.node.metadata.filter((m) => m.type === "@cdktf/error");
+      expect(errors.map((m) => [m.data, m.trace])).toEqual([['FlinkCluster "cli/orders":\n  taskManager.slots must be a whole number >= 1 (got 0). Fix: set a whole number >= 1.', undefined]]);
+      expect(() => broken.ports).toThrow(/taskManager\.slots must be a whole number >= 1/);
+      expect(() => broken.memory).toThrow(/taskManager\.slots must be a whole number >= 1/);
+    } finally {
+      restore("CDKTF_CONTINUE_SYNTH_ON_ERROR_ANNOTATIONS", saved.continue);
+      restore("CDKTF_OUTDIR", saved.outdir);
+    }
   });
 
   test("messages: legacy keys as Flink 1.20 reads them, tokens as references, sizes as Flink writes them", () => {
@@ -211,5 +261,23 @@ describe("memory types", () => {
     expect(token.derivedMemory.taskManager).toBeUndefined();
     expect(() => token.memory.taskManager).toThrow(/FlinkCluster "mem\/token": memory\.taskManager is not known at synth time: taskManager\.memory uses a Terraform reference/);
     expect(token.memory.jobManager.totalProcess).toBeGreaterThan(0);
+  });
+});
+
+describe("the README's error samples", () => {
+  const readme = fs.readFileSync(path.join(__dirname, "..", "README.md"), "utf8");
+  const sample = (first: string) => new RegExp("```\\n(" + first.replace(/[.*+?^${}()|[\]\\]/g, "\\$&") + "[\\s\\S]*?)\\n```").exec(readme)![1];
+  const messageOf = (build: () => unknown) => {
+    try {
+      build();
+    } catch (error) {
+      return (error as Error).message;
+    }
+    throw new Error("expected an error");
+  };
+
+  test("are the real messages", () => {
+    expect(messageOf(() => new FlinkCluster(new TerraformStack(Testing.app(), "analytics"), "orders", { version: FlinkVersion.V2_2, taskManager: { memory: { process: "400m" } } }))).toBe(sample('FlinkCluster "analytics/orders":'));
+    expect(messageOf(() => new FlinkCluster(new TerraformStack(Testing.app(), "prod"), "orders", { version: FlinkVersion.V2_2, taskManager: { slots: 0 }, checkpointing: { interval: "5 ms" } }))).toBe(sample('FlinkCluster "prod/orders":'));
   });
 });

@@ -76,7 +76,9 @@ export function checkRawKeys(
     const property = propertyOf(givenKey);
     const value = raw[givenKey];
     let key = givenKey;
-    const switchKey = feature ? undefined : FEATURE_SWITCHES.find((f) => f.pattern.test(key));
+    // Switching a feature off (false, "NONE") is harmless; only switching it on needs the typed feature.
+    const switchesOn = !(value === false || value === "false" || (typeof value === "string" && value.toUpperCase() === "NONE"));
+    const switchKey = feature || !switchesOn ? undefined : FEATURE_SWITCHES.find((f) => f.pattern.test(key));
     if (switchKey) {
       problems.error(property, value, "switches on a feature that rawConfig cannot wire", switchKey.fix);
       continue;

@@ -12,7 +12,7 @@ import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security-group-egress-rule";
 import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
 import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
-import { Fn, TerraformLocal, TerraformStack, Token } from "cdktf";
+import { Fn, TerraformLocal, Token } from "cdktf";
 import { Construct } from "constructs";
 import { iamPolicyDocument } from "../../private/iam";
 import { escapeTerraformTemplate } from "../../private/terraform-text";
@@ -127,7 +127,7 @@ export class FlinkEc2Deployment extends Construct {
 
     // Flink's log files go to CloudWatch Logs through the agent the role's CloudWatch policy is for.
     // Named after the stack too: two stacks with a cluster of one name in one account and region must not collide.
-    const logGroupName = p.logGroupName ?? `/flink/${TerraformStack.of(cluster).node.id}/${name}`;
+    const logGroupName = target.logGroupName(cluster);
     this.logGroup = new CloudwatchLogGroup(this, "Logs", { name: logGroupName, retentionInDays: p.logRetentionDays ?? 30, tags: tags("logs") });
     const plugins = requiredPlugins(cluster);
     const localDir = cluster.configuration.entries.get("state.backend.rocksdb.localdir");
@@ -227,8 +227,7 @@ export class FlinkEc2Deployment extends Construct {
     }
 
     this.taskManagerLaunchTemplate = launchTemplate("taskmanager", p.taskManagers.instanceType, this.taskManagerSecurityGroup);
-    const desired = p.taskManagers.desired ?? 1;
-    this.taskManagers = autoScalingGroup("TaskManagers", "taskmanager", this.taskManagerLaunchTemplate, { desired, min: p.taskManagers.min ?? desired, max: p.taskManagers.max ?? desired });
+    this.taskManagers = autoScalingGroup("TaskManagers", "taskmanager", this.taskManagerLaunchTemplate, target.taskManagerCounts);
 
     this.outputs(cluster, target);
   }

@@ -1,4 +1,4 @@
-import { Annotations, Token } from "cdktf";
+import { Annotations, TerraformStack, Token } from "cdktf";
 import { ClusterContribution, ClusterInfo, PlatformInfo } from "../../cluster-feature";
 import { Problems } from "../../config/problems";
 import { isIpv4Cidr } from "../../private/validate";
@@ -78,6 +78,18 @@ export class Ec2Target implements IFlinkTarget {
 
   constructor(public readonly props: Ec2TargetProps) {}
 
+  /** The TaskManager group's sizes; `max` defaults to `desired`, and to 1 for a cluster parked at 0. */
+  public get taskManagerCounts(): { min: number; desired: number; max: number } {
+    const t = this.props.taskManagers;
+    const desired = t.desired ?? 1;
+    return { min: t.min ?? desired, desired, max: t.max ?? Math.max(desired, 1) };
+  }
+
+  /** The CloudWatch Logs group: `logGroupName`, or one named after the stack and the cluster. */
+  public logGroupName(cluster: DeployableCluster): string {
+    return this.props.logGroupName ?? `/flink/${TerraformStack.of(cluster).node.id}/${cluster.clusterName}`;
+  }
+
   /** How many JobManagers run. */
   public get jobManagerCount(): number {
     return this.props.jobManager.count ?? 1;
@@ -127,11 +139,10 @@ export class Ec2Target implements IFlinkTarget {
         problems.error(property, id, `must be an AWS ${kind} id such as ${kind}-0123456789abcdef0`, "pass the resource's id.");
       }
     }
-    const desired = p.taskManagers.desired ?? 1;
-    const min = p.taskManagers.min ?? desired;
-    const max = p.taskManagers.max ?? desired;
-    const counts = { min, desired, max };
-    const broken = [
+    const counts = this.taskManagerCounts;
+    const { min, desired, max } = counts;
+    const tokens = [min, desired, max].some((n) => Token.isUnresolved(n));
+    const broken = tokens ? [] : [
       [!(Number.isInteger(min) && Number.isInteger(desired) && Number.isInteger(max)), "must be whole numbers", "give whole numbers of instances"],
       [min < 0, "must have min >= 0", "set min to 0 or more"],
       [min > desired, `must have min <= desired (min ${min} > desired ${desired})`, `lower min to ${desired} or raise desired to ${min}`],
@@ -139,7 +150,7 @@ export class Ec2Target implements IFlinkTarget {
       [max < 1, "must have max >= 1", "allow at least one TaskManager (max: 1 or more)"],
     ] as const;
     for (const [failed, rule, fix] of broken) if (failed) problems.error(prop("taskManagers"), counts, rule, `${fix}.`);
-    if (!broken.some(([failed]) => failed) && desired === 0) {
+    if (!tokens && !broken.some(([failed]) => failed) && desired === 0) {
       Annotations.of(cluster).addWarning("[flink:no-taskmanagers] target.taskManagers.desired is 0: the cluster is parked, jobs wait for slots. Raise desired to run jobs.");
     }
     const count = this.jobManagerCount;
@@ -149,13 +160,14 @@ export class Ec2Target implements IFlinkTarget {
     } else if (count > 1 && !ha) {
       problems.error(prop("jobManager.count"), count, "is more than one JobManager without high availability: each would act as the only leader", "set the cluster's ha (new FlinkHA(...)), or run one JobManager.");
     }
-    if (p.logGroupName !== undefined && !Token.isUnresolved(p.logGroupName) && !/^[\w\-./#]{1,512}$/.test(p.logGroupName)) {
-      problems.error(prop("logGroupName"), p.logGroupName, "must be 1-512 letters, digits and _ - . / #", 'give a name such as "/flink/prod/orders".');
+    const logGroupName = this.logGroupName(cluster);
+    if (!Token.isUnresolved(logGroupName) && !/^[\w\-./#]{1,512}$/.test(logGroupName)) {
+      problems.error(prop("logGroupName"), logGroupName, "must be 1-512 letters, digits and _ - . / #", 'give a name such as "/flink/prod/orders" (the default is made of the stack id and the cluster name).');
     }
     if (p.rootVolumeSize !== undefined && !(Number.isInteger(p.rootVolumeSize) && p.rootVolumeSize >= 8)) {
       problems.error(prop("rootVolumeSize"), p.rootVolumeSize, "must be a whole number of GiB >= 8", "use 30 (the default) or more.");
     }
-    checkStateDirectories(cluster, { property: "target.taskManagers.max", count: max }, true, problems);
+    checkStateDirectories(cluster, { property: "target.taskManagers.max", count: tokens ? 2 : max }, true, problems);
     this.validateRuntime(cluster, problems);
     this.validateAccess("restAccess", p.restAccess, problems, p.allowPublicRestAccess ?? false, cluster);
     this.validateAccess("metricsAccess", p.metricsAccess, problems, false, cluster);
