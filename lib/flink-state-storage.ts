@@ -12,6 +12,7 @@ import { Annotations, Token } from "cdktf";
 import { Construct } from "constructs";
 import { ClusterContribution, ClusterInfo, IClusterFeature, IamStatement } from "./cluster-feature";
 import { Problems } from "./config/problems";
+import { reportUnderCdktfCli } from "./private/report";
 import { isKmsKeyArn } from "./private/validate";
 import { bucketPrefixFromPath, checkBucketName, checkBucketPrefix, warnDottedBucketName } from "./private/bucket-name";
 
@@ -231,138 +232,143 @@ export class FlinkStateStorage extends StateStorageBase {
   }
 
   public readonly kind = "s3" as const;
-  public readonly baseUri: string;
+  public readonly baseUri!: string;
   public readonly checkpointExpirationDays?: number;
   /** The bucket's name (a token when the provider completes a prefix). */
-  public readonly bucketName: string;
-  public readonly bucketArn: string;
+  public readonly bucketName!: string;
+  public readonly bucketArn!: string;
   /** The root key prefix. */
-  public readonly prefix: string;
+  public readonly prefix!: string;
   /** The ARN of the key that encrypts the bucket: the created key's or the given one. */
-  public readonly kmsKeyArn: string;
+  public readonly kmsKeyArn!: string;
 
-  public readonly bucket: S3Bucket;
+  public readonly bucket!: S3Bucket;
   /** The created key; undefined when `kmsKeyArn` was given. */
   public readonly kmsKey?: KmsKey;
   public readonly kmsAlias?: KmsAlias;
-  public readonly encryption: S3BucketServerSideEncryptionConfigurationA;
-  public readonly versioning: S3BucketVersioningA;
-  public readonly publicAccessBlock: S3BucketPublicAccessBlock;
-  public readonly ownershipControls: S3BucketOwnershipControls;
-  public readonly bucketPolicy: S3BucketPolicy;
-  public readonly lifecycleConfiguration: S3BucketLifecycleConfiguration;
+  public readonly encryption!: S3BucketServerSideEncryptionConfigurationA;
+  public readonly versioning!: S3BucketVersioningA;
+  public readonly publicAccessBlock!: S3BucketPublicAccessBlock;
+  public readonly ownershipControls!: S3BucketOwnershipControls;
+  public readonly bucketPolicy!: S3BucketPolicy;
+  public readonly lifecycleConfiguration!: S3BucketLifecycleConfiguration;
   public readonly accessLoggingConfiguration?: S3BucketLoggingA;
 
-  private readonly lifecycle: Required<Omit<FlinkStateLifecycleOptions, "checkpointsExpireAfterDays">>;
+  private readonly lifecycle!: Required<Omit<FlinkStateLifecycleOptions, "checkpointsExpireAfterDays">>;
 
   constructor(scope: Construct, id: string, props: FlinkStateStorageProps = {}) {
     super(scope, id);
-    const naming = props.bucket ?? {};
-    const bucketPrefix = naming.name === undefined ? (naming.namePrefix ?? bucketPrefixFromPath(this.node.path)) : undefined;
-    this.prefix = props.prefix ?? DEFAULT_PREFIX;
-    this.checkpointExpirationDays = props.lifecycle?.checkpointsExpireAfterDays;
-    this.lifecycle = {
-      noncurrentVersionsExpireAfterDays: props.lifecycle?.noncurrentVersionsExpireAfterDays ?? 7,
-      abortIncompleteUploadsAfterDays: props.lifecycle?.abortIncompleteUploadsAfterDays ?? 7,
-    };
+    // Under the cdktf CLI a refused construct is an error annotation (see reportUnderCdktfCli).
+    try {
+      const naming = props.bucket ?? {};
+      const bucketPrefix = naming.name === undefined ? (naming.namePrefix ?? bucketPrefixFromPath(this.node.path)) : undefined;
+      this.prefix = props.prefix ?? DEFAULT_PREFIX;
+      this.checkpointExpirationDays = props.lifecycle?.checkpointsExpireAfterDays;
+      this.lifecycle = {
+        noncurrentVersionsExpireAfterDays: props.lifecycle?.noncurrentVersionsExpireAfterDays ?? 7,
+        abortIncompleteUploadsAfterDays: props.lifecycle?.abortIncompleteUploadsAfterDays ?? 7,
+      };
 
-    const problems = new Problems();
-    if (naming.name !== undefined && naming.namePrefix !== undefined) {
-      problems.error("bucket", naming, "must set name or namePrefix, not both", "keep bucket.name for a fixed name, or bucket.namePrefix for a unique generated one.");
-    }
-    if (naming.name !== undefined && !isToken(naming.name)) {
-      checkBucketName(problems, "bucket.name", naming.name);
-      warnDottedBucketName(problems, "bucket.name", naming.name);
-    }
-    if (bucketPrefix !== undefined && !isToken(bucketPrefix)) {
-      checkBucketPrefix(problems, "bucket.namePrefix", bucketPrefix);
-      warnDottedBucketName(problems, "bucket.namePrefix", bucketPrefix);
-    }
-    checkRootPrefix(problems, this.prefix);
-    if (props.kmsKeyArn !== undefined) checkKmsKeyArn(problems, "kmsKeyArn", props.kmsKeyArn);
-    checkDays(problems, "lifecycle.checkpointsExpireAfterDays", this.checkpointExpirationDays);
-    checkDays(problems, "lifecycle.noncurrentVersionsExpireAfterDays", this.lifecycle.noncurrentVersionsExpireAfterDays);
-    checkDays(problems, "lifecycle.abortIncompleteUploadsAfterDays", this.lifecycle.abortIncompleteUploadsAfterDays);
-    const logTarget = props.accessLogging?.bucketName;
-    if (logTarget !== undefined && !isToken(logTarget)) {
-      checkBucketName(problems, "accessLogging.bucketName", logTarget);
-      if (logTarget === naming.name) {
-        problems.error("accessLogging.bucketName", logTarget, "must not be the state bucket itself: every log delivery would be logged again", "name a separate log bucket.");
+      const problems = new Problems();
+      if (naming.name !== undefined && naming.namePrefix !== undefined) {
+        problems.error("bucket", naming, "must set name or namePrefix, not both", "keep bucket.name for a fixed name, or bucket.namePrefix for a unique generated one.");
       }
-    }
-    this.throwIfErrors(problems);
+      if (naming.name !== undefined && !isToken(naming.name)) {
+        checkBucketName(problems, "bucket.name", naming.name);
+        warnDottedBucketName(problems, "bucket.name", naming.name);
+      }
+      if (bucketPrefix !== undefined && !isToken(bucketPrefix)) {
+        checkBucketPrefix(problems, "bucket.namePrefix", bucketPrefix);
+        warnDottedBucketName(problems, "bucket.namePrefix", bucketPrefix);
+      }
+      checkRootPrefix(problems, this.prefix);
+      if (props.kmsKeyArn !== undefined) checkKmsKeyArn(problems, "kmsKeyArn", props.kmsKeyArn);
+      checkDays(problems, "lifecycle.checkpointsExpireAfterDays", this.checkpointExpirationDays);
+      checkDays(problems, "lifecycle.noncurrentVersionsExpireAfterDays", this.lifecycle.noncurrentVersionsExpireAfterDays);
+      checkDays(problems, "lifecycle.abortIncompleteUploadsAfterDays", this.lifecycle.abortIncompleteUploadsAfterDays);
+      const logTarget = props.accessLogging?.bucketName;
+      if (logTarget !== undefined && !isToken(logTarget)) {
+        checkBucketName(problems, "accessLogging.bucketName", logTarget);
+        if (logTarget === naming.name) {
+          problems.error("accessLogging.bucketName", logTarget, "must not be the state bucket itself: every log delivery would be logged again", "name a separate log bucket.");
+        }
+      }
+      this.throwIfErrors(problems);
 
-    this.bucket = new S3Bucket(this, "bucket", {
-      bucket: naming.name,
-      bucketPrefix,
-      forceDestroy: props.forceDestroy ?? false,
-      tags: props.tags,
-    });
-    this.bucketName = this.bucket.bucket;
-    this.bucketArn = this.bucket.arn;
-    this.baseUri = `s3://${this.bucketName}/${this.prefix}`;
-
-    if (props.kmsKeyArn === undefined) {
-      // The default key policy lets the account's IAM policies grant use, so the cluster grants suffice.
-      const key = new KmsKey(this, "key", {
-        description: `Flink checkpoints, savepoints and HA metadata (${this.node.path})`,
-        enableKeyRotation: true,
-        deletionWindowInDays: 30,
+      this.bucket = new S3Bucket(this, "bucket", {
+        bucket: naming.name,
+        bucketPrefix,
+        forceDestroy: props.forceDestroy ?? false,
         tags: props.tags,
       });
-      this.kmsAlias = new KmsAlias(this, "key-alias", {
-        namePrefix: `alias/flink-state/${aliasSafe(this.node.path)}-`,
-        targetKeyId: key.keyId,
-      });
-      this.kmsKey = key;
-      this.kmsKeyArn = key.arn;
-    } else {
-      this.kmsKeyArn = props.kmsKeyArn;
-    }
+      this.bucketName = this.bucket.bucket;
+      this.bucketArn = this.bucket.arn;
+      this.baseUri = `s3://${this.bucketName}/${this.prefix}`;
 
-    this.encryption = new S3BucketServerSideEncryptionConfigurationA(this, "encryption", {
-      bucket: this.bucket.id,
-      rule: [
-        {
-          applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: this.kmsKeyArn },
-          // One data key per bucket instead of per object: far fewer KMS calls for Flink's many small files.
-          bucketKeyEnabled: true,
-        },
-      ],
-    });
-    this.versioning = new S3BucketVersioningA(this, "versioning", {
-      bucket: this.bucket.id,
-      versioningConfiguration: { status: "Enabled" },
-    });
-    this.publicAccessBlock = new S3BucketPublicAccessBlock(this, "public-access-block", {
-      bucket: this.bucket.id,
-      blockPublicAcls: true,
-      blockPublicPolicy: true,
-      ignorePublicAcls: true,
-      restrictPublicBuckets: true,
-    });
-    this.ownershipControls = new S3BucketOwnershipControls(this, "ownership-controls", {
-      bucket: this.bucket.id,
-      rule: { objectOwnership: "BucketOwnerEnforced" },
-    });
-    this.bucketPolicy = new S3BucketPolicy(this, "policy", {
-      bucket: this.bucket.id,
-      policy: JSON.stringify(tlsOnlyPolicy(this.bucketArn)),
-      // S3 refuses concurrent changes to one bucket's access settings.
-      dependsOn: [this.publicAccessBlock],
-    });
-    this.lifecycleConfiguration = new S3BucketLifecycleConfiguration(this, "lifecycle", {
-      bucket: this.bucket.id,
-      rule: this.lifecycleRules(),
-      // Noncurrent-version rules on a bucket whose versioning is still being enabled can fail to apply.
-      dependsOn: [this.versioning],
-    });
-    if (props.accessLogging) {
-      this.accessLoggingConfiguration = new S3BucketLoggingA(this, "access-logging", {
+      if (props.kmsKeyArn === undefined) {
+        // The default key policy lets the account's IAM policies grant use, so the cluster grants suffice.
+        const key = new KmsKey(this, "key", {
+          description: `Flink checkpoints, savepoints and HA metadata (${this.node.path})`,
+          enableKeyRotation: true,
+          deletionWindowInDays: 30,
+          tags: props.tags,
+        });
+        this.kmsAlias = new KmsAlias(this, "key-alias", {
+          namePrefix: `alias/flink-state/${aliasSafe(this.node.path)}-`,
+          targetKeyId: key.keyId,
+        });
+        this.kmsKey = key;
+        this.kmsKeyArn = key.arn;
+      } else {
+        this.kmsKeyArn = props.kmsKeyArn;
+      }
+
+      this.encryption = new S3BucketServerSideEncryptionConfigurationA(this, "encryption", {
         bucket: this.bucket.id,
-        targetBucket: props.accessLogging.bucketName,
-        targetPrefix: props.accessLogging.prefix ?? `${this.bucketName}/`,
+        rule: [
+          {
+            applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: this.kmsKeyArn },
+            // One data key per bucket instead of per object: far fewer KMS calls for Flink's many small files.
+            bucketKeyEnabled: true,
+          },
+        ],
       });
+      this.versioning = new S3BucketVersioningA(this, "versioning", {
+        bucket: this.bucket.id,
+        versioningConfiguration: { status: "Enabled" },
+      });
+      this.publicAccessBlock = new S3BucketPublicAccessBlock(this, "public-access-block", {
+        bucket: this.bucket.id,
+        blockPublicAcls: true,
+        blockPublicPolicy: true,
+        ignorePublicAcls: true,
+        restrictPublicBuckets: true,
+      });
+      this.ownershipControls = new S3BucketOwnershipControls(this, "ownership-controls", {
+        bucket: this.bucket.id,
+        rule: { objectOwnership: "BucketOwnerEnforced" },
+      });
+      this.bucketPolicy = new S3BucketPolicy(this, "policy", {
+        bucket: this.bucket.id,
+        policy: JSON.stringify(tlsOnlyPolicy(this.bucketArn)),
+        // S3 refuses concurrent changes to one bucket's access settings.
+        dependsOn: [this.publicAccessBlock],
+      });
+      this.lifecycleConfiguration = new S3BucketLifecycleConfiguration(this, "lifecycle", {
+        bucket: this.bucket.id,
+        rule: this.lifecycleRules(),
+        // Noncurrent-version rules on a bucket whose versioning is still being enabled can fail to apply.
+        dependsOn: [this.versioning],
+      });
+      if (props.accessLogging) {
+        this.accessLoggingConfiguration = new S3BucketLoggingA(this, "access-logging", {
+          bucket: this.bucket.id,
+          targetBucket: props.accessLogging.bucketName,
+          targetPrefix: props.accessLogging.prefix ?? `${this.bucketName}/`,
+        });
+      }
+    } catch (error) {
+      reportUnderCdktfCli(this, error);
     }
   }
 

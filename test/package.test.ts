@@ -189,6 +189,12 @@ new FlinkCluster(stack, "local-checkpoints", { version: FlinkVersion.V2_2, targe
 new FlinkCluster(stack, "raw-ha", { version: FlinkVersion.V2_2, rawConfig: { "high-availability.type": "zookeeper" } });
 new FlinkCluster(stack, "raw-tls", { version: FlinkVersion.V2_2, rawConfig: { "security.ssl.internal.enabled": true } });
 new FlinkCluster(stack, "ungranted", { version: FlinkVersion.V2_2, target: target(1), checkpointing: { interval: "1 min", directory: "s3://other-bucket/cp" } });
+// A refused storage, and a cluster that uses it: the storage's problem once, and nothing else from the cluster.
+const { FlinkHA, FlinkStateStorage, FlinkVpc } = require("cdktf-flink");
+const badStorage = new FlinkStateStorage(stack, "bad-state", { bucket: { namePrefix: "Bad_Prefix" } });
+new FlinkCluster(stack, "uses-bad-state", { version: FlinkVersion.V2_2, stateStorage: badStorage });
+new FlinkHA(stack, "bad-ha", {});
+new FlinkVpc(stack, "bad-network", { availabilityZones: ["eu-west-1a"], cidr: "10.0.0.0/33" });
 app.synth();
 `,
   );
@@ -209,11 +215,16 @@ app.synth();
     'rawConfig["high-availability.type"] switches on a feature that rawConfig cannot wire',
     'rawConfig["security.ssl.internal.enabled"] switches on a feature that rawConfig cannot wire',
     "[flink:s3-not-granted] checkpointing.directory s3://other-bucket/cp is on S3, but no grant covers it",
+    'FlinkStateStorage "broken/bad-state":',
+    'FlinkHA "broken/bad-ha":',
+    'FlinkVpc "broken/bad-network":',
   ]) {
     expect({ message, times: output.split(message).length - 1 }).toEqual({ message, times: 1 });
   }
   expect(output.split("\n").filter((line) => /^\s+at /.test(line))).toEqual([]);
   expect(output).not.toContain("problems: [");
+  expect(output).not.toContain("TypeError");
+  expect(output).not.toContain("[broken/uses-bad-state]");
   expect(output).toContain("error annotations have been encountered");
 });
 

@@ -1,7 +1,8 @@
 import { Annotations, Token } from "cdktf";
 import { Construct, IConstruct } from "constructs";
 import { ClusterContribution, ClusterInfo, HighAvailabilityNeeds, IClusterFeature, QuorumAccess } from "../cluster-feature";
-import { Problems } from "../config/problems";
+import { FlinkConfigError, Problems } from "../config/problems";
+import { refusal } from "../private/report";
 import { formatDuration, parseDuration } from "../config/units";
 import { ConfigValue } from "../config/values";
 import { isIpv4Cidr } from "../private/validate";
@@ -80,8 +81,10 @@ const takenIds = new WeakMap<IConstruct, Map<string, Map<string, string>>>();
  * Kubernetes ConfigMaps). Bind it with the cluster's `ha` property; each cluster gets its own cluster id.
  */
 export class FlinkHA extends Construct implements IClusterFeature {
-  public readonly kind: "zookeeper" | "kubernetes";
+  public readonly kind!: "zookeeper" | "kubernetes";
   private readonly props: FlinkHAProps;
+  /** Set when the props were refused under the cdktf CLI: every binding stops with it. */
+  private readonly refused?: FlinkConfigError;
 
   constructor(scope: Construct, id: string, props: FlinkHAProps) {
     super(scope, id);
@@ -127,11 +130,13 @@ export class FlinkHA extends Construct implements IClusterFeature {
       if (value !== undefined && !Token.isUnresolved(value) && !(parseDuration(value)! > 0)) problems.error(`kubernetes.${name}`, value, 'must be a positive duration such as "15 s"', "give a duration.");
     }
     if (props.storageDir !== undefined) checkStorageDir("storageDir", props.storageDir, problems);
-    problems.throwIfErrors(`FlinkHA "${this.node.path}":`);
+    this.refused = refusal(this, problems, `FlinkHA "${this.node.path}":`, ["kind"]);
+    if (this.refused) return;
     this.kind = props.zookeeper ? "zookeeper" : "kubernetes";
   }
 
   public bind(cluster: ClusterInfo): ClusterContribution {
+    if (this.refused) throw this.refused;
     const problems = new Problems();
     const name = cluster.clusterName;
     const platform = cluster.platform;

@@ -3,6 +3,7 @@ import { Construct } from "constructs";
 import { ClusterInfo, QuorumAccess } from "../cluster-feature";
 import { Problems } from "../config/problems";
 import { FlinkFilesDirectory, RenderedFiles } from "../private/flink-files";
+import { reportUnderCdktfCli } from "../private/report";
 import { DEFAULT_ZOOKEEPER_PORTS, ZooKeeperPorts, renderMyid, renderZooCfg } from "./zoo-cfg";
 import { ZooKeeperEc2Placement, ZooKeeperEc2Servers } from "./zookeeper-ec2";
 import { ZooKeeperKubernetesPlacement, ZooKeeperKubernetesServers } from "./zookeeper-kubernetes";
@@ -69,15 +70,15 @@ export class ZooKeeperEnsemble extends Construct {
   public readonly ports: ZooKeeperPorts;
   public readonly placement: ZooKeeperPlacement;
   /** Each server's stable address, in myid order. */
-  public readonly serverAddresses: readonly string[];
+  public readonly serverAddresses!: readonly string[];
   /** The connection string Flink's `high-availability.zookeeper.quorum` takes: host:port,host:port,... */
-  public readonly connectString: string;
-  public readonly zooCfg: string;
+  public readonly connectString!: string;
+  public readonly zooCfg!: string;
   public readonly heap: string;
   public readonly tags: Readonly<Record<string, string>>;
   /** The resources of the servers, for the placement's kind. */
-  public readonly resources: ZooKeeperEc2Servers | ZooKeeperKubernetesServers;
-  private readonly myids: Record<string, string>;
+  public readonly resources!: ZooKeeperEc2Servers | ZooKeeperKubernetesServers;
+  private readonly myids!: Record<string, string>;
 
   constructor(scope: Construct, id: string, props: ZooKeeperEnsembleProps) {
     super(scope, id);
@@ -88,40 +89,45 @@ export class ZooKeeperEnsemble extends Construct {
     this.heap = props.heap ?? "1g";
     this.tags = { "flink:zookeeper": this.name, ...props.tags };
 
-    const problems = new Problems();
-    if (!/^[a-z]([a-z0-9-]{0,28}[a-z0-9])?$/.test(this.name)) {
-      problems.error("name", this.name, "must be 1-30 lowercase letters, digits or '-', starting with a letter and not ending with '-'", 'set name to a name such as "flink-zk".');
-    }
-    if (!(Number.isInteger(this.servers) && this.servers >= 1 && this.servers <= MAX_SERVERS)) {
-      problems.error("servers", this.servers, `must be a whole number from 1 to ${MAX_SERVERS}`, "use 3 (tolerates one server down) or 5 (two).");
-    }
-    const ports = Object.entries(this.ports);
-    for (const [name, port] of ports) {
-      if (!(Number.isInteger(port) && port >= 1 && port <= 65535)) problems.error(`ports.${name}`, port, "must be a port number from 1 to 65535", "give a free port.");
-    }
-    if (new Set(ports.map(([, port]) => port)).size !== ports.length) {
-      problems.error("ports", this.ports, "must be three different ports", "give client, peer and election ports of their own.");
-    }
-    if (!/^\d+[mg]$/.test(this.heap)) problems.error("heap", this.heap, 'must be a JVM heap size such as "1g" or "512m"', "give the size in m or g.");
-    problems.throwIfErrors(`ZooKeeperEnsemble "${this.node.path}":`);
-    if (this.servers % 2 === 0 || this.servers < 3) {
-      Annotations.of(this).addWarning(
-        `[flink:zookeeper-size] servers is ${this.servers}: ${this.servers < 3 ? "an ensemble under 3 servers stops with any server" : `an even size tolerates no more failures than ${this.servers - 1} servers`}. Use 3 or 5.`,
-      );
-    }
+    // Under the cdktf CLI a refused ensemble is an error annotation (see reportUnderCdktfCli).
+    try {
+      const problems = new Problems();
+      if (!/^[a-z]([a-z0-9-]{0,28}[a-z0-9])?$/.test(this.name)) {
+        problems.error("name", this.name, "must be 1-30 lowercase letters, digits or '-', starting with a letter and not ending with '-'", 'set name to a name such as "flink-zk".');
+      }
+      if (!(Number.isInteger(this.servers) && this.servers >= 1 && this.servers <= MAX_SERVERS)) {
+        problems.error("servers", this.servers, `must be a whole number from 1 to ${MAX_SERVERS}`, "use 3 (tolerates one server down) or 5 (two).");
+      }
+      const ports = Object.entries(this.ports);
+      for (const [name, port] of ports) {
+        if (!(Number.isInteger(port) && port >= 1 && port <= 65535)) problems.error(`ports.${name}`, port, "must be a port number from 1 to 65535", "give a free port.");
+      }
+      if (new Set(ports.map(([, port]) => port)).size !== ports.length) {
+        problems.error("ports", this.ports, "must be three different ports", "give client, peer and election ports of their own.");
+      }
+      if (!/^\d+[mg]$/.test(this.heap)) problems.error("heap", this.heap, 'must be a JVM heap size such as "1g" or "512m"', "give the size in m or g.");
+      problems.throwIfErrors(`ZooKeeperEnsemble "${this.node.path}":`);
+      if (this.servers % 2 === 0 || this.servers < 3) {
+        Annotations.of(this).addWarning(
+          `[flink:zookeeper-size] servers is ${this.servers}: ${this.servers < 3 ? "an ensemble under 3 servers stops with any server" : `an even size tolerates no more failures than ${this.servers - 1} servers`}. Use 3 or 5.`,
+        );
+      }
 
-    const kubernetes = this.placement.kind === "kubernetes";
-    this.serverAddresses = kubernetes
-      ? ZooKeeperKubernetesServers.addresses(this, this.placement.props as ZooKeeperKubernetesPlacement)
-      : ZooKeeperEc2Servers.addresses(this, this.placement.props as ZooKeeperEc2Placement);
-    this.connectString = this.serverAddresses.map((address) => `${address}:${this.ports.client}`).join(",");
-    this.zooCfg = renderZooCfg({ servers: this.serverAddresses, ports: this.ports, dataDir: ZOOKEEPER_DATA_DIR, dataLogDir: ZOOKEEPER_DATA_LOG_DIR, listenOnAllIps: kubernetes });
-    this.myids = Object.fromEntries(this.serverAddresses.map((_, i) => [String(i + 1), renderMyid(i + 1)]));
-    const input: ZooKeeperServersInput = { ensemble: this, zooCfg: this.zooCfg, myids: this.myids };
-    this.resources = kubernetes
-      ? new ZooKeeperKubernetesServers(this, "Kubernetes", { ...input, placement: this.placement.props as ZooKeeperKubernetesPlacement })
-      : new ZooKeeperEc2Servers(this, "Ec2", { ...input, placement: this.placement.props as ZooKeeperEc2Placement });
-    FlinkFilesDirectory.of(this).register(this, `zookeeper/${this.name}`);
+      const kubernetes = this.placement.kind === "kubernetes";
+      this.serverAddresses = kubernetes
+        ? ZooKeeperKubernetesServers.addresses(this, this.placement.props as ZooKeeperKubernetesPlacement)
+        : ZooKeeperEc2Servers.addresses(this, this.placement.props as ZooKeeperEc2Placement);
+      this.connectString = this.serverAddresses.map((address) => `${address}:${this.ports.client}`).join(",");
+      this.zooCfg = renderZooCfg({ servers: this.serverAddresses, ports: this.ports, dataDir: ZOOKEEPER_DATA_DIR, dataLogDir: ZOOKEEPER_DATA_LOG_DIR, listenOnAllIps: kubernetes });
+      this.myids = Object.fromEntries(this.serverAddresses.map((_, i) => [String(i + 1), renderMyid(i + 1)]));
+      const input: ZooKeeperServersInput = { ensemble: this, zooCfg: this.zooCfg, myids: this.myids };
+      this.resources = kubernetes
+        ? new ZooKeeperKubernetesServers(this, "Kubernetes", { ...input, placement: this.placement.props as ZooKeeperKubernetesPlacement })
+        : new ZooKeeperEc2Servers(this, "Ec2", { ...input, placement: this.placement.props as ZooKeeperEc2Placement });
+      FlinkFilesDirectory.of(this).register(this, `zookeeper/${this.name}`);
+    } catch (error) {
+      reportUnderCdktfCli(this, error, ["serverAddresses", "connectString", "zooCfg", "resources", "myids"]);
+    }
   }
 
   /**

@@ -11,6 +11,7 @@ import { VpcEndpoint } from "@cdktf/provider-aws/lib/vpc-endpoint";
 import { Fn, Token } from "cdktf";
 import { Construct } from "constructs";
 import { Problems } from "../../config/problems";
+import { reportUnderCdktfCli } from "../../private/report";
 import { parseIpv4Cidr } from "../../private/validate";
 
 export interface FlinkVpcProps {
@@ -56,145 +57,150 @@ const ZONE_NAME = /^([a-z]{2}(?:-[a-z]+)+-\d+)([a-z])$/;
  * look-ups, so plans run offline.
  */
 export class FlinkVpc extends Construct {
-  public readonly vpc: Vpc;
-  public readonly vpcId: string;
+  public readonly vpc!: Vpc;
+  public readonly vpcId!: string;
   /** The VPC's CIDR block, e.g. for security group rules that admit the whole VPC. */
-  public readonly cidrBlock: string;
+  public readonly cidrBlock!: string;
   /** The region the zones belong to (a token when the first zone is one). */
-  public readonly region: string;
-  public readonly availabilityZones: string[];
+  public readonly region!: string;
+  public readonly availabilityZones!: string[];
   /** One per zone, in the order of `availabilityZones`. */
-  public readonly privateSubnets: Subnet[];
-  public readonly privateSubnetIds: string[];
+  public readonly privateSubnets!: Subnet[];
+  public readonly privateSubnetIds!: string[];
   /** The private subnets' CIDR blocks, in zone order. */
-  public readonly privateSubnetCidrs: string[];
+  public readonly privateSubnetCidrs!: string[];
   /** The NAT gateway's subnet; empty without `natGateway`. */
-  public readonly publicSubnets: Subnet[];
-  public readonly publicSubnetIds: string[];
+  public readonly publicSubnets!: Subnet[];
+  public readonly publicSubnetIds!: string[];
   /** Shared by all private subnets: with one NAT gateway there is one route out. */
-  public readonly privateRouteTable: RouteTable;
+  public readonly privateRouteTable!: RouteTable;
   public readonly publicRouteTable?: RouteTable;
   public readonly internetGateway?: InternetGateway;
   public readonly natGatewayEip?: Eip;
   public readonly natGateway?: NatGateway;
-  public readonly s3Endpoint: VpcEndpoint;
-  public readonly defaultSecurityGroup: DefaultSecurityGroup;
+  public readonly s3Endpoint!: VpcEndpoint;
+  public readonly defaultSecurityGroup!: DefaultSecurityGroup;
 
   constructor(scope: Construct, id: string, props: FlinkVpcProps) {
     super(scope, id);
-    const cidr = props.cidr ?? DEFAULT_CIDR;
-    const zones = props.availabilityZones;
-    const withNat = props.natGateway ?? true;
+    // Under the cdktf CLI a refused construct is an error annotation (see reportUnderCdktfCli).
+    try {
+      const cidr = props.cidr ?? DEFAULT_CIDR;
+      const zones = props.availabilityZones;
+      const withNat = props.natGateway ?? true;
 
-    const problems = new Problems();
-    const network = checkCidr(cidr, problems);
-    const region = checkZones(zones, problems);
-    // Private subnets fill slots from the start, the public subnet takes the last slot.
-    const slotsNeeded = zones.length + (withNat ? 1 : 0);
-    if (!Token.isUnresolved(zones) && slotsNeeded > SUBNET_SLOTS) {
-      problems.error(
-        "availabilityZones",
-        zones,
-        `needs ${slotsNeeded} subnets (${zones.length} private${withNat ? " and 1 public" : ""}), more than the ${SUBNET_SLOTS} the CIDR is cut into`,
-        `use at most ${SUBNET_SLOTS - (withNat ? 1 : 0)} zones; 2 or 3 are enough for Flink.`,
-      );
-    }
-    problems.throwIfErrors(`FlinkVpc "${this.node.path}":`);
+      const problems = new Problems();
+      const network = checkCidr(cidr, problems);
+      const region = checkZones(zones, problems);
+      // Private subnets fill slots from the start, the public subnet takes the last slot.
+      const slotsNeeded = zones.length + (withNat ? 1 : 0);
+      if (!Token.isUnresolved(zones) && slotsNeeded > SUBNET_SLOTS) {
+        problems.error(
+          "availabilityZones",
+          zones,
+          `needs ${slotsNeeded} subnets (${zones.length} private${withNat ? " and 1 public" : ""}), more than the ${SUBNET_SLOTS} the CIDR is cut into`,
+          `use at most ${SUBNET_SLOTS - (withNat ? 1 : 0)} zones; 2 or 3 are enough for Flink.`,
+        );
+      }
+      problems.throwIfErrors(`FlinkVpc "${this.node.path}":`);
 
-    const userTags = props.tags ?? {};
-    const tags = (name: string): Record<string, string> => ({ ...userTags, Name: `${id}-${name}` });
-    const subnetCidr = (slot: number): string =>
-      network ? formatCidr(network.address + slot * 2 ** (32 - network.prefix - SUBNET_NEWBITS), network.prefix + SUBNET_NEWBITS) : Fn.cidrsubnet(cidr, SUBNET_NEWBITS, slot);
+      const userTags = props.tags ?? {};
+      const tags = (name: string): Record<string, string> => ({ ...userTags, Name: `${id}-${name}` });
+      const subnetCidr = (slot: number): string =>
+        network ? formatCidr(network.address + slot * 2 ** (32 - network.prefix - SUBNET_NEWBITS), network.prefix + SUBNET_NEWBITS) : Fn.cidrsubnet(cidr, SUBNET_NEWBITS, slot);
 
-    this.availabilityZones = [...zones];
-    // A token zone: let Terraform strip the zone letter.
-    this.region = region ?? Fn.replace(zones[0], "/[a-z]$/", "");
-    this.vpc = new Vpc(this, "vpc", {
-      cidrBlock: cidr,
-      // Route53 private hosted zones (JobManager discovery) resolve only with both on.
-      enableDnsSupport: true,
-      enableDnsHostnames: true,
-      tags: { ...userTags, Name: id },
-    });
-    this.vpcId = this.vpc.id;
-    this.cidrBlock = this.vpc.cidrBlock;
+      this.availabilityZones = [...zones];
+      // A token zone: let Terraform strip the zone letter.
+      this.region = region ?? Fn.replace(zones[0], "/[a-z]$/", "");
+      this.vpc = new Vpc(this, "vpc", {
+        cidrBlock: cidr,
+        // Route53 private hosted zones (JobManager discovery) resolve only with both on.
+        enableDnsSupport: true,
+        enableDnsHostnames: true,
+        tags: { ...userTags, Name: id },
+      });
+      this.vpcId = this.vpc.id;
+      this.cidrBlock = this.vpc.cidrBlock;
 
-    // AWS's default group admits all traffic among its members; anything placed in it by mistake stays isolated.
-    this.defaultSecurityGroup = new DefaultSecurityGroup(this, "default-security-group", {
-      vpcId: this.vpc.id,
-      ingress: [],
-      egress: [],
-      tags: tags("default"),
-    });
-
-    this.privateRouteTable = new RouteTable(this, "private-route-table", { vpcId: this.vpc.id, tags: tags("private") });
-    this.privateSubnetCidrs = zones.map((_, i) => subnetCidr(i));
-    this.privateSubnets = zones.map((zone, i) => {
-      const subnet = new Subnet(this, `private-subnet-${i}`, {
+      // AWS's default group admits all traffic among its members; anything placed in it by mistake stays isolated.
+      this.defaultSecurityGroup = new DefaultSecurityGroup(this, "default-security-group", {
         vpcId: this.vpc.id,
-        availabilityZone: zone,
-        cidrBlock: this.privateSubnetCidrs[i],
-        mapPublicIpOnLaunch: false,
-        tags: tags(`private-${zone}`),
+        ingress: [],
+        egress: [],
+        tags: tags("default"),
       });
-      new RouteTableAssociation(this, `private-route-table-association-${i}`, {
-        subnetId: subnet.id,
-        routeTableId: this.privateRouteTable.id,
-      });
-      return subnet;
-    });
-    this.privateSubnetIds = this.privateSubnets.map((subnet) => subnet.id);
 
-    this.publicSubnets = [];
-    if (withNat) {
-      const igw = new InternetGateway(this, "internet-gateway", { vpcId: this.vpc.id, tags: tags("igw") });
-      const publicSubnet = new Subnet(this, "public-subnet-0", {
+      this.privateRouteTable = new RouteTable(this, "private-route-table", { vpcId: this.vpc.id, tags: tags("private") });
+      this.privateSubnetCidrs = zones.map((_, i) => subnetCidr(i));
+      this.privateSubnets = zones.map((zone, i) => {
+        const subnet = new Subnet(this, `private-subnet-${i}`, {
+          vpcId: this.vpc.id,
+          availabilityZone: zone,
+          cidrBlock: this.privateSubnetCidrs[i],
+          mapPublicIpOnLaunch: false,
+          tags: tags(`private-${zone}`),
+        });
+        new RouteTableAssociation(this, `private-route-table-association-${i}`, {
+          subnetId: subnet.id,
+          routeTableId: this.privateRouteTable.id,
+        });
+        return subnet;
+      });
+      this.privateSubnetIds = this.privateSubnets.map((subnet) => subnet.id);
+
+      this.publicSubnets = [];
+      if (withNat) {
+        const igw = new InternetGateway(this, "internet-gateway", { vpcId: this.vpc.id, tags: tags("igw") });
+        const publicSubnet = new Subnet(this, "public-subnet-0", {
+          vpcId: this.vpc.id,
+          availabilityZone: zones[0],
+          cidrBlock: subnetCidr(SUBNET_SLOTS - 1),
+          // Only the NAT gateway lives here, and it has its own EIP.
+          mapPublicIpOnLaunch: false,
+          tags: tags(`public-${zones[0]}`),
+        });
+        const publicRouteTable = new RouteTable(this, "public-route-table", { vpcId: this.vpc.id, tags: tags("public") });
+        new Route(this, "public-default-route", {
+          routeTableId: publicRouteTable.id,
+          destinationCidrBlock: "0.0.0.0/0",
+          gatewayId: igw.id,
+        });
+        new RouteTableAssociation(this, "public-route-table-association-0", {
+          subnetId: publicSubnet.id,
+          routeTableId: publicRouteTable.id,
+        });
+        // The NAT gateway and its EIP need the internet gateway attached first; Terraform does not infer it.
+        const eip = new Eip(this, "nat-eip", { domain: "vpc", tags: tags("nat"), dependsOn: [igw] });
+        const nat = new NatGateway(this, "nat-gateway", {
+          allocationId: eip.allocationId,
+          subnetId: publicSubnet.id,
+          tags: tags("nat"),
+          dependsOn: [igw],
+        });
+        new Route(this, "private-default-route", {
+          routeTableId: this.privateRouteTable.id,
+          destinationCidrBlock: "0.0.0.0/0",
+          natGatewayId: nat.id,
+        });
+        this.internetGateway = igw;
+        this.publicSubnets.push(publicSubnet);
+        this.publicRouteTable = publicRouteTable;
+        this.natGatewayEip = eip;
+        this.natGateway = nat;
+      }
+      this.publicSubnetIds = this.publicSubnets.map((subnet) => subnet.id);
+
+      // Checkpoints and savepoints go to S3 directly: no NAT data charges, and it works without a NAT.
+      this.s3Endpoint = new VpcEndpoint(this, "s3-endpoint", {
         vpcId: this.vpc.id,
-        availabilityZone: zones[0],
-        cidrBlock: subnetCidr(SUBNET_SLOTS - 1),
-        // Only the NAT gateway lives here, and it has its own EIP.
-        mapPublicIpOnLaunch: false,
-        tags: tags(`public-${zones[0]}`),
+        serviceName: `com.amazonaws.${this.region}.s3`,
+        vpcEndpointType: "Gateway",
+        routeTableIds: [this.privateRouteTable.id],
+        tags: tags("s3"),
       });
-      const publicRouteTable = new RouteTable(this, "public-route-table", { vpcId: this.vpc.id, tags: tags("public") });
-      new Route(this, "public-default-route", {
-        routeTableId: publicRouteTable.id,
-        destinationCidrBlock: "0.0.0.0/0",
-        gatewayId: igw.id,
-      });
-      new RouteTableAssociation(this, "public-route-table-association-0", {
-        subnetId: publicSubnet.id,
-        routeTableId: publicRouteTable.id,
-      });
-      // The NAT gateway and its EIP need the internet gateway attached first; Terraform does not infer it.
-      const eip = new Eip(this, "nat-eip", { domain: "vpc", tags: tags("nat"), dependsOn: [igw] });
-      const nat = new NatGateway(this, "nat-gateway", {
-        allocationId: eip.allocationId,
-        subnetId: publicSubnet.id,
-        tags: tags("nat"),
-        dependsOn: [igw],
-      });
-      new Route(this, "private-default-route", {
-        routeTableId: this.privateRouteTable.id,
-        destinationCidrBlock: "0.0.0.0/0",
-        natGatewayId: nat.id,
-      });
-      this.internetGateway = igw;
-      this.publicSubnets.push(publicSubnet);
-      this.publicRouteTable = publicRouteTable;
-      this.natGatewayEip = eip;
-      this.natGateway = nat;
+    } catch (error) {
+      reportUnderCdktfCli(this, error);
     }
-    this.publicSubnetIds = this.publicSubnets.map((subnet) => subnet.id);
-
-    // Checkpoints and savepoints go to S3 directly: no NAT data charges, and it works without a NAT.
-    this.s3Endpoint = new VpcEndpoint(this, "s3-endpoint", {
-      vpcId: this.vpc.id,
-      serviceName: `com.amazonaws.${this.region}.s3`,
-      vpcEndpointType: "Gateway",
-      routeTableIds: [this.privateRouteTable.id],
-      tags: tags("s3"),
-    });
   }
 }
 
