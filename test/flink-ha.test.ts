@@ -354,3 +354,27 @@ describe("FlinkHA rules", () => {
     }
   });
 });
+
+describe("under the cdktf CLI", () => {
+  test("a refused ensemble is one error annotation; the HA and the cluster that use it add none of their own", () => {
+    const saved = { continue: process.env.CDKTF_CONTINUE_SYNTH_ON_ERROR_ANNOTATIONS, outdir: process.env.CDKTF_OUTDIR };
+    process.env.CDKTF_CONTINUE_SYNTH_ON_ERROR_ANNOTATIONS = "true";
+    process.env.CDKTF_OUTDIR = "cdktf.out";
+    try {
+      const stack = ec2Stack();
+      const ensemble = new ZooKeeperEnsemble(stack, "zk", { placement: EC2_PLACEMENT, servers: 9 });
+      const ha = new FlinkHA(stack, "ha", { zookeeper: { ensemble } });
+      const cluster = ec2Cluster(stack, ha);
+      const errors = (c: Construct) => c.node.metadata.filter((m) => m.type === "@cdktf/error").map((m) => m.data as string);
+      expect(errors(ensemble)).toEqual([expect.stringMatching(/^ZooKeeperEnsemble "prod\/zk":\n  servers must be a whole number from 1 to 7/)]);
+      expect([...errors(ha), ...errors(cluster)]).toEqual([]);
+      expect(() => ensemble.connectString).toThrow(/servers must be a whole number from 1 to 7/);
+      expect(() => cluster.configYaml).toThrow(/servers must be a whole number from 1 to 7/);
+    } finally {
+      for (const [name, value] of [["CDKTF_CONTINUE_SYNTH_ON_ERROR_ANNOTATIONS", saved.continue], ["CDKTF_OUTDIR", saved.outdir]] as const) {
+        if (value === undefined) delete process.env[name];
+        else process.env[name] = value;
+      }
+    }
+  });
+});
