@@ -416,33 +416,38 @@ export class FlinkStateStorage extends StateStorageBase {
 /** An existing bucket, through `FlinkStateStorage.fromBucketName`. */
 class ImportedS3StateStorage extends StateStorageBase {
   public readonly kind = "s3" as const;
-  public readonly baseUri: string;
-  public readonly bucketName: string;
-  public readonly bucketArn: string;
-  public readonly prefix: string;
+  public readonly baseUri!: string;
+  public readonly bucketName!: string;
+  public readonly bucketArn!: string;
+  public readonly prefix!: string;
   public readonly kmsKeyArn?: string;
 
   constructor(scope: Construct, id: string, bucketName: string, options: FlinkStateStorageImportOptions) {
     super(scope, id);
-    const partition = options.partition ?? "aws";
-    this.prefix = options.prefix ?? DEFAULT_PREFIX;
-    this.kmsKeyArn = options.kmsKeyArn;
+    // Under the cdktf CLI a refused construct is an error annotation (see reportUnderCdktfCli).
+    try {
+      const partition = options.partition ?? "aws";
+      this.prefix = options.prefix ?? DEFAULT_PREFIX;
+      this.kmsKeyArn = options.kmsKeyArn;
 
-    const problems = new Problems();
-    if (!isToken(bucketName)) {
-      checkBucketName(problems, "bucketName", bucketName);
-      warnDottedBucketName(problems, "bucketName", bucketName);
-    }
-    checkRootPrefix(problems, this.prefix);
-    if (this.kmsKeyArn !== undefined) checkKmsKeyArn(problems, "kmsKeyArn", this.kmsKeyArn);
-    if (!isToken(partition) && !/^aws(-[a-z]+)*$/.test(partition)) {
-      problems.error("partition", partition, "must be an AWS partition", 'use "aws", "aws-cn" or "aws-us-gov".');
-    }
-    this.throwIfErrors(problems);
+      const problems = new Problems();
+      if (!isToken(bucketName)) {
+        checkBucketName(problems, "bucketName", bucketName);
+        warnDottedBucketName(problems, "bucketName", bucketName);
+      }
+      checkRootPrefix(problems, this.prefix);
+      if (this.kmsKeyArn !== undefined) checkKmsKeyArn(problems, "kmsKeyArn", this.kmsKeyArn);
+      if (!isToken(partition) && !/^aws(-[a-z]+)*$/.test(partition)) {
+        problems.error("partition", partition, "must be an AWS partition", 'use "aws", "aws-cn" or "aws-us-gov".');
+      }
+      this.throwIfErrors(problems);
 
-    this.bucketName = bucketName;
-    this.bucketArn = `arn:${partition}:s3:::${bucketName}`;
-    this.baseUri = `s3://${bucketName}/${this.prefix}`;
+      this.bucketName = bucketName;
+      this.bucketArn = `arn:${partition}:s3:::${bucketName}`;
+      this.baseUri = `s3://${bucketName}/${this.prefix}`;
+    } catch (error) {
+      reportUnderCdktfCli(this, error);
+    }
   }
 
   protected contributionFor(clusterName: string, paths: StatePaths): ClusterContribution {
@@ -453,20 +458,25 @@ class ImportedS3StateStorage extends StateStorageBase {
 /** State on HDFS, through `FlinkStateStorage.hdfs`. */
 class HdfsStateStorage extends StateStorageBase {
   public readonly kind = "hdfs" as const;
-  public readonly baseUri: string;
-  public readonly hadoopConfDir: string;
+  public readonly baseUri!: string;
+  public readonly hadoopConfDir!: string;
 
   constructor(scope: Construct, id: string, options: FlinkHdfsStateStorageOptions) {
     super(scope, id);
-    this.baseUri = options.baseUri;
-    this.hadoopConfDir = options.hadoopConfDir ?? "/etc/hadoop/conf";
+    // Under the cdktf CLI a refused construct is an error annotation (see reportUnderCdktfCli).
+    try {
+      this.baseUri = options.baseUri;
+      this.hadoopConfDir = options.hadoopConfDir ?? "/etc/hadoop/conf";
 
-    const problems = new Problems();
-    if (!isToken(this.baseUri)) checkHdfsUri(problems, this.baseUri);
-    if (!isToken(this.hadoopConfDir) && !/^\/\S*$/.test(this.hadoopConfDir)) {
-      problems.error("hadoopConfDir", this.hadoopConfDir, "must be an absolute path without spaces", 'give a folder such as "/etc/hadoop/conf".');
+      const problems = new Problems();
+      if (!isToken(this.baseUri)) checkHdfsUri(problems, this.baseUri);
+      if (!isToken(this.hadoopConfDir) && !/^\/\S*$/.test(this.hadoopConfDir)) {
+        problems.error("hadoopConfDir", this.hadoopConfDir, "must be an absolute path without spaces", 'give a folder such as "/etc/hadoop/conf".');
+      }
+      this.throwIfErrors(problems);
+    } catch (error) {
+      reportUnderCdktfCli(this, error);
     }
-    this.throwIfErrors(problems);
   }
 
   protected contributionFor(_clusterName: string, paths: StatePaths): ClusterContribution {

@@ -599,3 +599,24 @@ describe("NetworkPolicy enforcement", () => {
     expect(JSON.parse(addons[0].configuration_values)).toEqual({ enableNetworkPolicy: "true" });
   });
 });
+
+describe("under the cdktf CLI", () => {
+  test("a refused EKS cluster is one error annotation without a stack trace, and reading it throws the problem", () => {
+    const saved = { continue: process.env.CDKTF_CONTINUE_SYNTH_ON_ERROR_ANNOTATIONS, outdir: process.env.CDKTF_OUTDIR };
+    process.env.CDKTF_CONTINUE_SYNTH_ON_ERROR_ANNOTATIONS = "true";
+    process.env.CDKTF_OUTDIR = "cdktf.out";
+    try {
+      const stack = newStack();
+      const refused = new FlinkEksCluster(stack, "cluster", { ...PROPS, vpcId: "subnet-0123456789abcdef0" });
+      const errors = refused.node.metadata.filter((m) => m.type === "@cdktf/error");
+      expect(errors.map((m) => [typeof m.data, m.trace])).toEqual([["string", undefined]]);
+      expect(errors[0].data).toMatch(/^FlinkEksCluster "eks\/cluster":\n  vpcId /);
+      expect(() => refused.oidcIssuerUrl).toThrow(/FlinkEksCluster "eks\/cluster":\n  vpcId /);
+    } finally {
+      for (const [name, value] of [["CDKTF_CONTINUE_SYNTH_ON_ERROR_ANNOTATIONS", saved.continue], ["CDKTF_OUTDIR", saved.outdir]] as const) {
+        if (value === undefined) delete process.env[name];
+        else process.env[name] = value;
+      }
+    }
+  });
+});

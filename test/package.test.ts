@@ -195,6 +195,7 @@ const badStorage = new FlinkStateStorage(stack, "bad-state", { bucket: { namePre
 new FlinkCluster(stack, "uses-bad-state", { version: FlinkVersion.V2_2, stateStorage: badStorage });
 new FlinkHA(stack, "bad-ha", {});
 new FlinkVpc(stack, "bad-network", { availabilityZones: ["eu-west-1a"], cidr: "10.0.0.0/33" });
+FlinkStateStorage.fromBucketName(stack, "bad-import", "Bad_Bucket");
 app.synth();
 `,
   );
@@ -218,6 +219,7 @@ app.synth();
     'FlinkStateStorage "broken/bad-state":',
     'FlinkHA "broken/bad-ha":',
     'FlinkVpc "broken/bad-network":',
+    'FlinkStateStorage "broken/bad-import":',
   ]) {
     expect({ message, times: output.split(message).length - 1 }).toEqual({ message, times: 1 });
   }

@@ -16,6 +16,7 @@ import { Problems } from "../../config/problems";
 import { isIpv4Cidr, isKmsKeyArn } from "../../private/validate";
 import { iamPolicyDocument } from "../../private/iam";
 import { checkDnsLabel, checkLabelKey, checkLabelValue } from "../kubernetes/kubernetes-names";
+import { reportUnderCdktfCli } from "../../private/report";
 import { IAM_ROLE_PREFIX_MAX, LAUNCH_TEMPLATE_PREFIX_MAX, namePrefix } from "./name-prefix";
 
 /** What workloads need to know about an EKS cluster, whether this library created it or not. */
@@ -190,202 +191,207 @@ export class FlinkEksCluster extends Construct implements IFlinkEksCluster {
     return new ImportedFlinkEksCluster(scope, id, options);
   }
 
-  public readonly cluster: EksCluster;
-  public readonly name: string;
-  public readonly arn: string;
-  public readonly endpoint: string;
-  public readonly certificateAuthorityData: string;
-  public readonly oidcProvider: IamOpenidConnectProvider;
+  public readonly cluster!: EksCluster;
+  public readonly name!: string;
+  public readonly arn!: string;
+  public readonly endpoint!: string;
+  public readonly certificateAuthorityData!: string;
+  public readonly oidcProvider!: IamOpenidConnectProvider;
   /** The VPC CNI add-on, with NetworkPolicy enforcement on. */
-  public readonly vpcCniAddon: EksAddon;
-  public readonly oidcProviderArn: string;
-  public readonly oidcIssuerUrl: string;
+  public readonly vpcCniAddon!: EksAddon;
+  public readonly oidcProviderArn!: string;
+  public readonly oidcIssuerUrl!: string;
   /** The security group EKS creates for the control plane and managed nodes; admit Flink traffic to it. */
-  public readonly clusterSecurityGroupId: string;
-  public readonly vpcId: string;
-  public readonly subnetIds: string[];
-  public readonly clusterRole: IamRole;
-  public readonly nodeRole: IamRole;
+  public readonly clusterSecurityGroupId!: string;
+  public readonly vpcId!: string;
+  public readonly subnetIds!: string[];
+  public readonly clusterRole!: IamRole;
+  public readonly nodeRole!: IamRole;
   /** The key that encrypts Kubernetes secrets, when this construct created it. */
   public readonly secretsKey?: KmsKey;
-  public readonly secretsKmsKeyArn: string;
-  public readonly logGroup: CloudwatchLogGroup;
+  public readonly secretsKmsKeyArn!: string;
+  public readonly logGroup!: CloudwatchLogGroup;
   /** By node group name. */
-  public readonly nodeGroups: Readonly<Record<string, EksNodeGroup>>;
+  public readonly nodeGroups!: Readonly<Record<string, EksNodeGroup>>;
   /** By node group name. */
-  public readonly launchTemplates: Readonly<Record<string, LaunchTemplate>>;
-  public readonly accessEntries: EksAccessEntry[];
+  public readonly launchTemplates!: Readonly<Record<string, LaunchTemplate>>;
+  public readonly accessEntries!: EksAccessEntry[];
 
   constructor(scope: Construct, id: string, props: FlinkEksClusterProps) {
     super(scope, id);
-    const problems = new Problems();
-    checkClusterName("clusterName", props.clusterName, problems);
-    checkKubernetesVersion(props.kubernetesVersion, problems);
-    checkVpcAndSubnets(props.vpcId, props.subnetIds, problems);
-    const endpoint = checkEndpointAccess(props.endpointAccess, problems);
-    checkSecretsKey(props.secretsKmsKeyArn, problems);
-    const logTypes = checkLogTypes(props.controlPlaneLogTypes, problems);
-    const retentionDays = props.logRetentionDays ?? DEFAULT_RETENTION_DAYS;
-    if (!Token.isUnresolved(retentionDays) && !RETENTION_DAYS.includes(retentionDays)) {
-      problems.error("logRetentionDays", retentionDays, `must be one of CloudWatch's retention periods: ${RETENTION_DAYS.join(", ")}`, `use ${DEFAULT_RETENTION_DAYS}.`);
-    }
-    checkNodeGroups(props.nodeGroups, problems);
-    checkAccessEntries(props.accessEntries ?? [], problems);
-    problems.throwIfErrors(`FlinkEksCluster "${this.node.path}":`);
-    for (const warning of problems.warnings) Annotations.of(this).addWarning(`[${warning.id}] ${warning.message}`);
+    // Under the cdktf CLI a refused construct is an error annotation (see reportUnderCdktfCli).
+    try {
+      const problems = new Problems();
+      checkClusterName("clusterName", props.clusterName, problems);
+      checkKubernetesVersion(props.kubernetesVersion, problems);
+      checkVpcAndSubnets(props.vpcId, props.subnetIds, problems);
+      const endpoint = checkEndpointAccess(props.endpointAccess, problems);
+      checkSecretsKey(props.secretsKmsKeyArn, problems);
+      const logTypes = checkLogTypes(props.controlPlaneLogTypes, problems);
+      const retentionDays = props.logRetentionDays ?? DEFAULT_RETENTION_DAYS;
+      if (!Token.isUnresolved(retentionDays) && !RETENTION_DAYS.includes(retentionDays)) {
+        problems.error("logRetentionDays", retentionDays, `must be one of CloudWatch's retention periods: ${RETENTION_DAYS.join(", ")}`, `use ${DEFAULT_RETENTION_DAYS}.`);
+      }
+      checkNodeGroups(props.nodeGroups, problems);
+      checkAccessEntries(props.accessEntries ?? [], problems);
+      problems.throwIfErrors(`FlinkEksCluster "${this.node.path}":`);
+      for (const warning of problems.warnings) Annotations.of(this).addWarning(`[${warning.id}] ${warning.message}`);
 
-    const name = props.clusterName;
-    const partition = props.partition ?? "aws";
-    const tags = props.tags;
-    const managedPolicyArn = (policy: string) => `arn:${partition}:iam::aws:policy/${policy}`;
+      const name = props.clusterName;
+      const partition = props.partition ?? "aws";
+      const tags = props.tags;
+      const managedPolicyArn = (policy: string) => `arn:${partition}:iam::aws:policy/${policy}`;
 
-    this.clusterRole = new IamRole(this, "cluster-role", {
-      namePrefix: namePrefix([name, "cluster"], IAM_ROLE_PREFIX_MAX),
-      assumeRolePolicy: iamPolicyDocument([{ sid: "EksAssumeRole", actions: ["sts:AssumeRole"], principals: { Service: "eks.amazonaws.com" } }]),
-      tags,
-    });
-    const clusterPolicies = CLUSTER_ROLE_POLICIES.map(
-      (policy) => new IamRolePolicyAttachment(this, `cluster-role-${policy}`, { role: this.clusterRole.name, policyArn: managedPolicyArn(policy) }),
-    );
-
-    if (props.secretsKmsKeyArn === undefined) {
-      this.secretsKey = new KmsKey(this, "secrets-key", {
-        description: `Envelope encryption of Kubernetes secrets of EKS cluster ${name}`,
-        enableKeyRotation: true,
-        deletionWindowInDays: 30,
+      this.clusterRole = new IamRole(this, "cluster-role", {
+        namePrefix: namePrefix([name, "cluster"], IAM_ROLE_PREFIX_MAX),
+        assumeRolePolicy: iamPolicyDocument([{ sid: "EksAssumeRole", actions: ["sts:AssumeRole"], principals: { Service: "eks.amazonaws.com" } }]),
         tags,
       });
-      this.secretsKmsKeyArn = this.secretsKey.arn;
-    } else {
-      this.secretsKmsKeyArn = props.secretsKmsKeyArn;
-    }
-    // EKS encrypts and decrypts secrets as the cluster role; AmazonEKSClusterPolicy grants no KMS use.
-    const secretsKeyPolicy = new IamRolePolicy(this, "cluster-role-secrets-key", {
-      role: this.clusterRole.id,
-      name: "kubernetes-secrets-encryption",
-      policy: iamPolicyDocument([
-        { sid: "EncryptKubernetesSecrets", actions: ["kms:Encrypt", "kms:Decrypt", "kms:ListGrants", "kms:DescribeKey"], resources: [this.secretsKmsKeyArn] },
-      ]),
-    });
+      const clusterPolicies = CLUSTER_ROLE_POLICIES.map(
+        (policy) => new IamRolePolicyAttachment(this, `cluster-role-${policy}`, { role: this.clusterRole.name, policyArn: managedPolicyArn(policy) }),
+      );
 
-    // Created before the cluster: EKS would otherwise create it on first write, with no retention.
-    this.logGroup = new CloudwatchLogGroup(this, "control-plane-logs", { name: `/aws/eks/${name}/cluster`, retentionInDays: retentionDays, tags });
-
-    this.cluster = new EksCluster(this, "cluster", {
-      name,
-      version: props.kubernetesVersion,
-      roleArn: this.clusterRole.arn,
-      vpcConfig: {
-        subnetIds: [...props.subnetIds],
-        endpointPrivateAccess: endpoint.private,
-        endpointPublicAccess: endpoint.public,
-        ...(endpoint.public ? { publicAccessCidrs: [...endpoint.publicCidrs] } : {}),
-      },
-      encryptionConfig: { resources: ["secrets"], provider: { keyArn: this.secretsKmsKeyArn } },
-      enabledClusterLogTypes: [...logTypes],
-      accessConfig: { authenticationMode: "API", bootstrapClusterCreatorAdminPermissions: props.bootstrapClusterCreatorAdmin ?? true },
-      tags,
-      // Created after and deleted before the role's policies: EKS needs them to create the cluster and, on
-      // delete, to remove its network interfaces.
-      dependsOn: [this.logGroup, ...clusterPolicies, secretsKeyPolicy],
-    });
-    this.name = this.cluster.name;
-    this.arn = this.cluster.arn;
-    this.endpoint = this.cluster.endpoint;
-    this.certificateAuthorityData = this.cluster.certificateAuthority.get(0).data;
-    this.oidcIssuerUrl = this.cluster.identity.get(0).oidc.get(0).issuer;
-    this.clusterSecurityGroupId = this.cluster.vpcConfig.clusterSecurityGroupId;
-    this.vpcId = props.vpcId;
-    this.subnetIds = [...props.subnetIds];
-
-    // No thumbprint_list: optional in hashicorp/aws 5.100, and IAM no longer checks it for EKS issuers.
-    this.oidcProvider = new IamOpenidConnectProvider(this, "oidc-provider", { url: this.oidcIssuerUrl, clientIdList: ["sts.amazonaws.com"], tags });
-    // The VPC CNI enforces Kubernetes NetworkPolicies only when asked to; the Flink targets rely on them.
-    this.vpcCniAddon = new EksAddon(this, "vpc-cni", {
-      clusterName: this.cluster.name,
-      addonName: "vpc-cni",
-      configurationValues: JSON.stringify({ enableNetworkPolicy: "true" }),
-      resolveConflictsOnCreate: "OVERWRITE",
-      resolveConflictsOnUpdate: "OVERWRITE",
-      tags,
-    });
-    this.oidcProviderArn = this.oidcProvider.arn;
-
-    this.nodeRole = new IamRole(this, "node-role", {
-      namePrefix: namePrefix([name, "node"], IAM_ROLE_PREFIX_MAX),
-      assumeRolePolicy: iamPolicyDocument([{ sid: "Ec2AssumeRole", actions: ["sts:AssumeRole"], principals: { Service: "ec2.amazonaws.com" } }]),
-      tags,
-    });
-    const nodePolicies = NODE_ROLE_POLICIES.map(
-      (policy) => new IamRolePolicyAttachment(this, `node-role-${policy}`, { role: this.nodeRole.name, policyArn: managedPolicyArn(policy) }),
-    );
-
-    const nodeGroups: Record<string, EksNodeGroup> = {};
-    const launchTemplates: Record<string, LaunchTemplate> = {};
-    for (const group of props.nodeGroups) {
-      const groupTags = { ...tags, Name: `${name}-${group.name}` };
-      const launchTemplate = new LaunchTemplate(this, `${group.name}-launch-template`, {
-        namePrefix: namePrefix([name, group.name], LAUNCH_TEMPLATE_PREFIX_MAX),
-        description: `EKS cluster ${name}, node group ${group.name}`,
-        // No image and no security groups: EKS picks the AMI by ami_type and attaches the cluster security group.
-        metadataOptions: {
-          httpEndpoint: "enabled",
-          httpTokens: "required",
-          // 1, not 2: the extra hop would let every pod in a container network read the node role's
-          // credentials from IMDS. Pods get AWS credentials through IRSA; the VPC CNI and kube-proxy run
-          // in the host network and still reach IMDS.
-          httpPutResponseHopLimit: 1,
-        },
-        blockDeviceMappings: [
-          {
-            deviceName: "/dev/xvda",
-            ebs: { volumeSize: group.diskSize ?? DEFAULT_DISK_GIB, volumeType: "gp3", encrypted: "true", deleteOnTermination: "true" },
-          },
-        ],
-        tagSpecifications: ["instance", "volume", "network-interface"].map((resourceType) => ({ resourceType, tags: groupTags })),
-        tags,
-        updateDefaultVersion: true,
-      });
-      launchTemplates[group.name] = launchTemplate;
-      nodeGroups[group.name] = new EksNodeGroup(this, `${group.name}-node-group`, {
-        clusterName: this.cluster.name,
-        nodeGroupName: group.name,
-        // Nodes follow the control plane's version in the same apply, after it.
-        version: this.cluster.version,
-        nodeRoleArn: this.nodeRole.arn,
-        subnetIds: [...props.subnetIds],
-        amiType: group.amiType ?? "AL2023_x86_64_STANDARD",
-        instanceTypes: [...group.instanceTypes],
-        scalingConfig: { desiredSize: group.desired, minSize: group.min, maxSize: group.max },
-        // A new template version (a changed setting) rolls the nodes.
-        launchTemplate: { id: launchTemplate.id, version: Token.asString(launchTemplate.latestVersion) },
-        labels: group.labels,
-        taint: group.taints?.map((taint) => ({ key: taint.key, value: taint.value, effect: taint.effect })),
-        tags: groupTags,
-        // The node role's policies must outlive the nodes, or they cannot deregister on delete.
-        dependsOn: nodePolicies,
-      });
-    }
-    this.nodeGroups = nodeGroups;
-    this.launchTemplates = launchTemplates;
-
-    this.accessEntries = (props.accessEntries ?? []).map((entry, i) => {
-      const accessEntry = new EksAccessEntry(this, `access-entry-${i}`, {
-        clusterName: this.cluster.name,
-        principalArn: entry.principalArn,
-        kubernetesGroups: entry.kubernetesGroups,
-        tags,
-      });
-      (entry.policies ?? []).forEach((grant, j) => {
-        new EksAccessPolicyAssociation(this, `access-entry-${i}-policy-${j}`, {
-          clusterName: this.cluster.name,
-          principalArn: accessEntry.principalArn,
-          policyArn: grant.policy.startsWith("arn:") ? grant.policy : `arn:${partition}:eks::aws:cluster-access-policy/${grant.policy}`,
-          accessScope: grant.namespaces ? { type: "namespace", namespaces: [...grant.namespaces] } : { type: "cluster" },
+      if (props.secretsKmsKeyArn === undefined) {
+        this.secretsKey = new KmsKey(this, "secrets-key", {
+          description: `Envelope encryption of Kubernetes secrets of EKS cluster ${name}`,
+          enableKeyRotation: true,
+          deletionWindowInDays: 30,
+          tags,
         });
+        this.secretsKmsKeyArn = this.secretsKey.arn;
+      } else {
+        this.secretsKmsKeyArn = props.secretsKmsKeyArn;
+      }
+      // EKS encrypts and decrypts secrets as the cluster role; AmazonEKSClusterPolicy grants no KMS use.
+      const secretsKeyPolicy = new IamRolePolicy(this, "cluster-role-secrets-key", {
+        role: this.clusterRole.id,
+        name: "kubernetes-secrets-encryption",
+        policy: iamPolicyDocument([
+          { sid: "EncryptKubernetesSecrets", actions: ["kms:Encrypt", "kms:Decrypt", "kms:ListGrants", "kms:DescribeKey"], resources: [this.secretsKmsKeyArn] },
+        ]),
       });
-      return accessEntry;
-    });
+
+      // Created before the cluster: EKS would otherwise create it on first write, with no retention.
+      this.logGroup = new CloudwatchLogGroup(this, "control-plane-logs", { name: `/aws/eks/${name}/cluster`, retentionInDays: retentionDays, tags });
+
+      this.cluster = new EksCluster(this, "cluster", {
+        name,
+        version: props.kubernetesVersion,
+        roleArn: this.clusterRole.arn,
+        vpcConfig: {
+          subnetIds: [...props.subnetIds],
+          endpointPrivateAccess: endpoint.private,
+          endpointPublicAccess: endpoint.public,
+          ...(endpoint.public ? { publicAccessCidrs: [...endpoint.publicCidrs] } : {}),
+        },
+        encryptionConfig: { resources: ["secrets"], provider: { keyArn: this.secretsKmsKeyArn } },
+        enabledClusterLogTypes: [...logTypes],
+        accessConfig: { authenticationMode: "API", bootstrapClusterCreatorAdminPermissions: props.bootstrapClusterCreatorAdmin ?? true },
+        tags,
+        // Created after and deleted before the role's policies: EKS needs them to create the cluster and, on
+        // delete, to remove its network interfaces.
+        dependsOn: [this.logGroup, ...clusterPolicies, secretsKeyPolicy],
+      });
+      this.name = this.cluster.name;
+      this.arn = this.cluster.arn;
+      this.endpoint = this.cluster.endpoint;
+      this.certificateAuthorityData = this.cluster.certificateAuthority.get(0).data;
+      this.oidcIssuerUrl = this.cluster.identity.get(0).oidc.get(0).issuer;
+      this.clusterSecurityGroupId = this.cluster.vpcConfig.clusterSecurityGroupId;
+      this.vpcId = props.vpcId;
+      this.subnetIds = [...props.subnetIds];
+
+      // No thumbprint_list: optional in hashicorp/aws 5.100, and IAM no longer checks it for EKS issuers.
+      this.oidcProvider = new IamOpenidConnectProvider(this, "oidc-provider", { url: this.oidcIssuerUrl, clientIdList: ["sts.amazonaws.com"], tags });
+      // The VPC CNI enforces Kubernetes NetworkPolicies only when asked to; the Flink targets rely on them.
+      this.vpcCniAddon = new EksAddon(this, "vpc-cni", {
+        clusterName: this.cluster.name,
+        addonName: "vpc-cni",
+        configurationValues: JSON.stringify({ enableNetworkPolicy: "true" }),
+        resolveConflictsOnCreate: "OVERWRITE",
+        resolveConflictsOnUpdate: "OVERWRITE",
+        tags,
+      });
+      this.oidcProviderArn = this.oidcProvider.arn;
+
+      this.nodeRole = new IamRole(this, "node-role", {
+        namePrefix: namePrefix([name, "node"], IAM_ROLE_PREFIX_MAX),
+        assumeRolePolicy: iamPolicyDocument([{ sid: "Ec2AssumeRole", actions: ["sts:AssumeRole"], principals: { Service: "ec2.amazonaws.com" } }]),
+        tags,
+      });
+      const nodePolicies = NODE_ROLE_POLICIES.map(
+        (policy) => new IamRolePolicyAttachment(this, `node-role-${policy}`, { role: this.nodeRole.name, policyArn: managedPolicyArn(policy) }),
+      );
+
+      const nodeGroups: Record<string, EksNodeGroup> = {};
+      const launchTemplates: Record<string, LaunchTemplate> = {};
+      for (const group of props.nodeGroups) {
+        const groupTags = { ...tags, Name: `${name}-${group.name}` };
+        const launchTemplate = new LaunchTemplate(this, `${group.name}-launch-template`, {
+          namePrefix: namePrefix([name, group.name], LAUNCH_TEMPLATE_PREFIX_MAX),
+          description: `EKS cluster ${name}, node group ${group.name}`,
+          // No image and no security groups: EKS picks the AMI by ami_type and attaches the cluster security group.
+          metadataOptions: {
+            httpEndpoint: "enabled",
+            httpTokens: "required",
+            // 1, not 2: the extra hop would let every pod in a container network read the node role's
+            // credentials from IMDS. Pods get AWS credentials through IRSA; the VPC CNI and kube-proxy run
+            // in the host network and still reach IMDS.
+            httpPutResponseHopLimit: 1,
+          },
+          blockDeviceMappings: [
+            {
+              deviceName: "/dev/xvda",
+              ebs: { volumeSize: group.diskSize ?? DEFAULT_DISK_GIB, volumeType: "gp3", encrypted: "true", deleteOnTermination: "true" },
+            },
+          ],
+          tagSpecifications: ["instance", "volume", "network-interface"].map((resourceType) => ({ resourceType, tags: groupTags })),
+          tags,
+          updateDefaultVersion: true,
+        });
+        launchTemplates[group.name] = launchTemplate;
+        nodeGroups[group.name] = new EksNodeGroup(this, `${group.name}-node-group`, {
+          clusterName: this.cluster.name,
+          nodeGroupName: group.name,
+          // Nodes follow the control plane's version in the same apply, after it.
+          version: this.cluster.version,
+          nodeRoleArn: this.nodeRole.arn,
+          subnetIds: [...props.subnetIds],
+          amiType: group.amiType ?? "AL2023_x86_64_STANDARD",
+          instanceTypes: [...group.instanceTypes],
+          scalingConfig: { desiredSize: group.desired, minSize: group.min, maxSize: group.max },
+          // A new template version (a changed setting) rolls the nodes.
+          launchTemplate: { id: launchTemplate.id, version: Token.asString(launchTemplate.latestVersion) },
+          labels: group.labels,
+          taint: group.taints?.map((taint) => ({ key: taint.key, value: taint.value, effect: taint.effect })),
+          tags: groupTags,
+          // The node role's policies must outlive the nodes, or they cannot deregister on delete.
+          dependsOn: nodePolicies,
+        });
+      }
+      this.nodeGroups = nodeGroups;
+      this.launchTemplates = launchTemplates;
+
+      this.accessEntries = (props.accessEntries ?? []).map((entry, i) => {
+        const accessEntry = new EksAccessEntry(this, `access-entry-${i}`, {
+          clusterName: this.cluster.name,
+          principalArn: entry.principalArn,
+          kubernetesGroups: entry.kubernetesGroups,
+          tags,
+        });
+        (entry.policies ?? []).forEach((grant, j) => {
+          new EksAccessPolicyAssociation(this, `access-entry-${i}-policy-${j}`, {
+            clusterName: this.cluster.name,
+            principalArn: accessEntry.principalArn,
+            policyArn: grant.policy.startsWith("arn:") ? grant.policy : `arn:${partition}:eks::aws:cluster-access-policy/${grant.policy}`,
+            accessScope: grant.namespaces ? { type: "namespace", namespaces: [...grant.namespaces] } : { type: "cluster" },
+          });
+        });
+        return accessEntry;
+      });
+    } catch (error) {
+      reportUnderCdktfCli(this, error);
+    }
   }
 }
 
@@ -399,32 +405,37 @@ export interface FlinkEksClusterAttributes {
 }
 
 class ImportedFlinkEksCluster extends Construct implements IFlinkEksCluster {
-  public readonly name: string;
-  public readonly endpoint: string;
-  public readonly certificateAuthorityData: string;
-  public readonly oidcProviderArn: string;
-  public readonly oidcIssuerUrl: string;
+  public readonly name!: string;
+  public readonly endpoint!: string;
+  public readonly certificateAuthorityData!: string;
+  public readonly oidcProviderArn!: string;
+  public readonly oidcIssuerUrl!: string;
 
   constructor(scope: Construct, id: string, attributes: FlinkEksClusterAttributes) {
     super(scope, id);
-    const problems = new Problems();
-    checkClusterName("clusterName", attributes.clusterName, problems);
-    const { endpoint, oidcIssuerUrl, oidcProviderArn } = attributes;
-    if (!Token.isUnresolved(endpoint) && !endpoint.startsWith("https://")) {
-      problems.error("endpoint", endpoint, "must be the API server's https:// URL", "pass the cluster's `endpoint` attribute as EKS reports it.");
+    // Under the cdktf CLI a refused construct is an error annotation (see reportUnderCdktfCli).
+    try {
+      const problems = new Problems();
+      checkClusterName("clusterName", attributes.clusterName, problems);
+      const { endpoint, oidcIssuerUrl, oidcProviderArn } = attributes;
+      if (!Token.isUnresolved(endpoint) && !endpoint.startsWith("https://")) {
+        problems.error("endpoint", endpoint, "must be the API server's https:// URL", "pass the cluster's `endpoint` attribute as EKS reports it.");
+      }
+      if (!Token.isUnresolved(oidcIssuerUrl) && !oidcIssuerUrl.startsWith("https://")) {
+        problems.error("oidcIssuerUrl", oidcIssuerUrl, "must be the cluster's https:// OIDC issuer URL", "pass identity[0].oidc[0].issuer as EKS reports it.");
+      }
+      if (!Token.isUnresolved(oidcProviderArn) && !/^arn:[\w-]+:iam::\d{12}:oidc-provider\/.+$/.test(oidcProviderArn)) {
+        problems.error("oidcProviderArn", oidcProviderArn, "must be an IAM OIDC provider ARN (arn:aws:iam::<account>:oidc-provider/<issuer host and path>)");
+      }
+      problems.throwIfErrors(`FlinkEksCluster "${this.node.path}":`);
+      this.name = attributes.clusterName;
+      this.endpoint = endpoint;
+      this.certificateAuthorityData = attributes.certificateAuthorityData;
+      this.oidcProviderArn = oidcProviderArn;
+      this.oidcIssuerUrl = oidcIssuerUrl;
+    } catch (error) {
+      reportUnderCdktfCli(this, error);
     }
-    if (!Token.isUnresolved(oidcIssuerUrl) && !oidcIssuerUrl.startsWith("https://")) {
-      problems.error("oidcIssuerUrl", oidcIssuerUrl, "must be the cluster's https:// OIDC issuer URL", "pass identity[0].oidc[0].issuer as EKS reports it.");
-    }
-    if (!Token.isUnresolved(oidcProviderArn) && !/^arn:[\w-]+:iam::\d{12}:oidc-provider\/.+$/.test(oidcProviderArn)) {
-      problems.error("oidcProviderArn", oidcProviderArn, "must be an IAM OIDC provider ARN (arn:aws:iam::<account>:oidc-provider/<issuer host and path>)");
-    }
-    problems.throwIfErrors(`FlinkEksCluster "${this.node.path}":`);
-    this.name = attributes.clusterName;
-    this.endpoint = endpoint;
-    this.certificateAuthorityData = attributes.certificateAuthorityData;
-    this.oidcProviderArn = oidcProviderArn;
-    this.oidcIssuerUrl = oidcIssuerUrl;
   }
 }
 

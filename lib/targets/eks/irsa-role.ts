@@ -7,6 +7,7 @@ import { Problems } from "../../config/problems";
 import { iamPolicyDocument } from "../../private/iam";
 import { IFlinkEksCluster } from "./flink-eks-cluster";
 import { checkDnsLabel, checkDnsSubdomain } from "../kubernetes/kubernetes-names";
+import { reportUnderCdktfCli } from "../../private/report";
 import { IAM_ROLE_PREFIX_MAX, namePrefix } from "./name-prefix";
 
 export interface FlinkIrsaRoleProps {
@@ -32,47 +33,52 @@ const STS_AUDIENCE = "sts.amazonaws.com";
  * @see https://docs.aws.amazon.com/eks/latest/userguide/iam-roles-for-service-accounts.html
  */
 export class FlinkIrsaRole extends Construct {
-  public readonly role: IamRole;
-  public readonly roleArn: string;
+  public readonly role!: IamRole;
+  public readonly roleArn!: string;
   /** The inline policy, when statements were given. */
   public readonly policy?: IamRolePolicy;
   /** The subject the trust policy admits: `system:serviceaccount:<namespace>:<name>`. */
-  public readonly subject: string;
+  public readonly subject!: string;
 
   constructor(scope: Construct, id: string, props: FlinkIrsaRoleProps) {
     super(scope, id);
-    const problems = new Problems();
-    checkDnsLabel("namespace", props.namespace, problems);
-    checkDnsSubdomain("serviceAccount", props.serviceAccount, problems);
-    const issuer = props.cluster.oidcIssuerUrl;
-    if (!Token.isUnresolved(issuer) && !issuer.startsWith("https://")) {
-      problems.error("cluster.oidcIssuerUrl", issuer, "must start with https://", "pass the cluster's OIDC issuer URL as EKS reports it.");
-    }
-    problems.throwIfErrors(`FlinkIrsaRole "${this.node.path}":`);
+    // Under the cdktf CLI a refused construct is an error annotation (see reportUnderCdktfCli).
+    try {
+      const problems = new Problems();
+      checkDnsLabel("namespace", props.namespace, problems);
+      checkDnsSubdomain("serviceAccount", props.serviceAccount, problems);
+      const issuer = props.cluster.oidcIssuerUrl;
+      if (!Token.isUnresolved(issuer) && !issuer.startsWith("https://")) {
+        problems.error("cluster.oidcIssuerUrl", issuer, "must start with https://", "pass the cluster's OIDC issuer URL as EKS reports it.");
+      }
+      problems.throwIfErrors(`FlinkIrsaRole "${this.node.path}":`);
 
-    this.subject = `system:serviceaccount:${props.namespace}:${props.serviceAccount}`;
-    // IAM names the condition keys by the issuer without its scheme: oidc.eks.<region>.amazonaws.com/id/<id>.
-    const issuerHostPath = Token.isUnresolved(issuer) ? Fn.replace(issuer, "https://", "") : issuer.slice("https://".length);
+      this.subject = `system:serviceaccount:${props.namespace}:${props.serviceAccount}`;
+      // IAM names the condition keys by the issuer without its scheme: oidc.eks.<region>.amazonaws.com/id/<id>.
+      const issuerHostPath = Token.isUnresolved(issuer) ? Fn.replace(issuer, "https://", "") : issuer.slice("https://".length);
 
-    this.role = new IamRole(this, "role", {
-      namePrefix: namePrefix([props.namespace, props.serviceAccount], IAM_ROLE_PREFIX_MAX),
-      description: `IRSA role of ${this.subject}`,
-      assumeRolePolicy: iamPolicyDocument([
-        {
-          sid: "ServiceAccountAssumeRole",
-          actions: ["sts:AssumeRoleWithWebIdentity"],
-          principals: { Federated: props.cluster.oidcProviderArn },
-          // StringEquals on both: a StringLike with a wildcard would admit other service accounts.
-          conditions: { StringEquals: { [`${issuerHostPath}:sub`]: this.subject, [`${issuerHostPath}:aud`]: STS_AUDIENCE } },
-        },
-      ]),
-      tags: props.tags,
-    });
-    this.roleArn = this.role.arn;
+      this.role = new IamRole(this, "role", {
+        namePrefix: namePrefix([props.namespace, props.serviceAccount], IAM_ROLE_PREFIX_MAX),
+        description: `IRSA role of ${this.subject}`,
+        assumeRolePolicy: iamPolicyDocument([
+          {
+            sid: "ServiceAccountAssumeRole",
+            actions: ["sts:AssumeRoleWithWebIdentity"],
+            principals: { Federated: props.cluster.oidcProviderArn },
+            // StringEquals on both: a StringLike with a wildcard would admit other service accounts.
+            conditions: { StringEquals: { [`${issuerHostPath}:sub`]: this.subject, [`${issuerHostPath}:aud`]: STS_AUDIENCE } },
+          },
+        ]),
+        tags: props.tags,
+      });
+      this.roleArn = this.role.arn;
 
-    const statements = props.statements ?? [];
-    if (statements.length > 0) {
-      this.policy = new IamRolePolicy(this, "policy", { role: this.role.id, name: "flink", policy: iamPolicyDocument(statements) });
+      const statements = props.statements ?? [];
+      if (statements.length > 0) {
+        this.policy = new IamRolePolicy(this, "policy", { role: this.role.id, name: "flink", policy: iamPolicyDocument(statements) });
+      }
+    } catch (error) {
+      reportUnderCdktfCli(this, error);
     }
   }
 }
