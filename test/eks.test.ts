@@ -2,6 +2,7 @@ import "cdktf/lib/testing/adapters/jest";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { asUnderCdktfCli } from "./helpers/cdktf-cli";
 import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
 import { EksAccessEntry } from "@cdktf/provider-aws/lib/eks-access-entry";
 import { EksAccessPolicyAssociation } from "@cdktf/provider-aws/lib/eks-access-policy-association";
@@ -602,21 +603,13 @@ describe("NetworkPolicy enforcement", () => {
 
 describe("under the cdktf CLI", () => {
   test("a refused EKS cluster is one error annotation without a stack trace, and reading it throws the problem", () => {
-    const saved = { continue: process.env.CDKTF_CONTINUE_SYNTH_ON_ERROR_ANNOTATIONS, outdir: process.env.CDKTF_OUTDIR };
-    process.env.CDKTF_CONTINUE_SYNTH_ON_ERROR_ANNOTATIONS = "true";
-    process.env.CDKTF_OUTDIR = "cdktf.out";
-    try {
+    asUnderCdktfCli(() => {
       const stack = newStack();
       const refused = new FlinkEksCluster(stack, "cluster", { ...PROPS, vpcId: "subnet-0123456789abcdef0" });
       const errors = refused.node.metadata.filter((m) => m.type === "@cdktf/error");
       expect(errors.map((m) => [typeof m.data, m.trace])).toEqual([["string", undefined]]);
       expect(errors[0].data).toMatch(/^FlinkEksCluster "eks\/cluster":\n  vpcId /);
       expect(() => refused.oidcIssuerUrl).toThrow(/FlinkEksCluster "eks\/cluster":\n  vpcId /);
-    } finally {
-      for (const [name, value] of [["CDKTF_CONTINUE_SYNTH_ON_ERROR_ANNOTATIONS", saved.continue], ["CDKTF_OUTDIR", saved.outdir]] as const) {
-        if (value === undefined) delete process.env[name];
-        else process.env[name] = value;
-      }
-    }
+    });
   });
 });

@@ -7,6 +7,7 @@ import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { KubernetesProvider } from "@cdktf/provider-kubernetes/lib/provider";
 import { FlinkCluster, FlinkClusterProps, FlinkRuntime, FlinkStateStorage, FlinkTarget, FlinkVersion, StateBackend } from "../lib";
 import { catalogFor } from "../lib/config/catalog";
+import { asUnderCdktfCli } from "./helpers/cdktf-cli";
 
 /** Synthesizes `build` into a fresh directory and returns the stack's flink/ folder. */
 function synthFlinkDir(build: (stack: TerraformStack) => void): string {
@@ -221,23 +222,18 @@ describe("settings that would synthesize and fail at run time (issue: what a new
   });
 
   test("under the cdktf CLI a cluster's problems are an error annotation, and reading the cluster throws them", () => {
-    const saved = { continue: process.env.CDKTF_CONTINUE_SYNTH_ON_ERROR_ANNOTATIONS, outdir: process.env.CDKTF_OUTDIR };
-    const restore = (name: string, value: string | undefined) => (value === undefined ? delete process.env[name] : (process.env[name] = value));
-    process.env.CDKTF_CONTINUE_SYNTH_ON_ERROR_ANNOTATIONS = "true";
-    try {
-      // The variable alone (a user's shell, not the CLI) keeps the exception.
+    // The variable alone (a user's shell, not the CLI) keeps the exception.
+    asUnderCdktfCli(() => {
       expect(() => new FlinkCluster(new TerraformStack(Testing.app(), "shell"), "orders", { version: FlinkVersion.V2_2, taskManager: { slots: 0 } })).toThrow(/taskManager\.slots/);
-      process.env.CDKTF_OUTDIR = "cdktf.out";
+    }, { CDKTF_CONTINUE_SYNTH_ON_ERROR_ANNOTATIONS: "true" });
+    asUnderCdktfCli(() => {
       const stack = new TerraformStack(Testing.app(), "cli");
       const broken = new FlinkCluster(stack, "orders", { version: FlinkVersion.V2_2, taskManager: { slots: 0 } });
       const errors = broken.node.metadata.filter((m) => m.type === "@cdktf/error");
       expect(errors.map((m) => [m.data, m.trace])).toEqual([['FlinkCluster "cli/orders":\n  taskManager.slots must be a whole number >= 1 (got 0). Fix: set a whole number >= 1.', undefined]]);
       expect(() => broken.ports).toThrow(/taskManager\.slots must be a whole number >= 1/);
       expect(() => broken.memory).toThrow(/taskManager\.slots must be a whole number >= 1/);
-    } finally {
-      restore("CDKTF_CONTINUE_SYNTH_ON_ERROR_ANNOTATIONS", saved.continue);
-      restore("CDKTF_OUTDIR", saved.outdir);
-    }
+    });
   });
 
   test("messages: legacy keys as Flink 1.20 reads them, tokens as references, sizes as Flink writes them", () => {

@@ -23,6 +23,7 @@ import {
 import { Ec2TargetProps } from "../lib/targets/ec2/ec2-target";
 import { KubernetesTargetProps } from "../lib/targets/kubernetes/kubernetes-target";
 import { unescapeTerraformTemplate } from "../lib/private/terraform-text";
+import { asUnderCdktfCli } from "./helpers/cdktf-cli";
 import { resourcesOf as all, synthStack } from "./helpers/synth";
 
 const groupKey = (ref: string) => /aws_security_group\.([^.]+)\.id/.exec(ref)?.[1];
@@ -357,10 +358,7 @@ describe("FlinkHA rules", () => {
 
 describe("under the cdktf CLI", () => {
   test("a refused ensemble is one error annotation; the HA and the cluster that use it add none of their own", () => {
-    const saved = { continue: process.env.CDKTF_CONTINUE_SYNTH_ON_ERROR_ANNOTATIONS, outdir: process.env.CDKTF_OUTDIR };
-    process.env.CDKTF_CONTINUE_SYNTH_ON_ERROR_ANNOTATIONS = "true";
-    process.env.CDKTF_OUTDIR = "cdktf.out";
-    try {
+    asUnderCdktfCli(() => {
       const stack = ec2Stack();
       const ensemble = new ZooKeeperEnsemble(stack, "zk", { placement: EC2_PLACEMENT, servers: 9 });
       const ha = new FlinkHA(stack, "ha", { zookeeper: { ensemble } });
@@ -370,11 +368,6 @@ describe("under the cdktf CLI", () => {
       expect([...errors(ha), ...errors(cluster)]).toEqual([]);
       expect(() => ensemble.connectString).toThrow(/servers must be a whole number from 1 to 7/);
       expect(() => cluster.configYaml).toThrow(/servers must be a whole number from 1 to 7/);
-    } finally {
-      for (const [name, value] of [["CDKTF_CONTINUE_SYNTH_ON_ERROR_ANNOTATIONS", saved.continue], ["CDKTF_OUTDIR", saved.outdir]] as const) {
-        if (value === undefined) delete process.env[name];
-        else process.env[name] = value;
-      }
-    }
+    });
   });
 });
