@@ -8,6 +8,7 @@ import { StatefulSetV1 } from "@cdktf/provider-kubernetes/lib/stateful-set-v1";
 import { Annotations } from "cdktf";
 import { Construct } from "constructs";
 import { Problems } from "../config/problems";
+import { parseMemorySize } from "../config/units";
 import { checkDnsLabel } from "../targets/kubernetes/kubernetes-names";
 import { quantityValue } from "../targets/kubernetes/kubernetes-target";
 import type { ZooKeeperEnsemble, ZooKeeperServersInput } from "./zookeeper-ensemble";
@@ -56,14 +57,15 @@ export class ZooKeeperKubernetesServers extends Construct {
     const { ensemble, placement: p } = props;
     const name = ensemble.name;
     const image = p.image ?? "zookeeper:3.8.4";
-    const heapBytes = Number(ensemble.heap.slice(0, -1)) * (ensemble.heap.endsWith("g") ? 1024 : 1);
-    const memory = p.resources?.memory ?? `${heapBytes + 512}Mi`;
+    // The ensemble accepts only whole m or g heaps, so the heap is a whole number of MiB.
+    const heapMi = Number(parseMemorySize(ensemble.heap)! / 2n ** 20n);
+    const memory = p.resources?.memory ?? `${heapMi + 512}Mi`;
     const problems = new Problems();
     checkDnsLabel("placement.namespace.name", p.namespace.name, problems);
     const storageSize = p.storage?.size ?? "10Gi";
     if (isKnown(storageSize) && !((quantityValue(storageSize, "memory") ?? 0) > 0)) problems.error("placement.storage.size", storageSize, "must be a Kubernetes storage quantity such as 10Gi", "give the volume's size.");
     const memoryBytes = quantityValue(memory, "memory");
-    if (memoryBytes === undefined || memoryBytes <= heapBytes * 2 ** 20) problems.error("placement.resources.memory", memory, `must be a memory quantity above the heap (${ensemble.heap})`, "leave room for the JVM beyond its heap, e.g. heap + 512Mi.");
+    if (memoryBytes === undefined || memoryBytes <= heapMi * 2 ** 20) problems.error("placement.resources.memory", memory, `must be a memory quantity above the heap (${ensemble.heap})`, "leave room for the JVM beyond its heap, e.g. heap + 512Mi.");
     problems.throwIfErrors(`ZooKeeperEnsemble "${ensemble.node.path}":`);
     if (!/@sha256:[0-9a-f]{64}$/.test(image)) {
       Annotations.of(ensemble).addWarning(`[flink:image-not-pinned] placement.image ${image} is not pinned by digest: servers started later may run a different image. Append @sha256:<digest>.`);
