@@ -9,6 +9,7 @@ import { ec2ContainerExample, ec2StandaloneExample } from "../examples/ec2-stand
 import { FlinkCluster, FlinkClusterProps, FlinkRuntime, FlinkStateStorage, FlinkTarget, FlinkVersion } from "../lib";
 import { Ec2TargetProps } from "../lib/targets/ec2/ec2-target";
 import { unescapeTerraformTemplate } from "../lib/private/terraform-text";
+import { EC2_TARGET, FAKE_SHA512 } from "./fixtures/ec2-target";
 import { resourcesOf, synthStack } from "./helpers/synth";
 
 const all = resourcesOf;
@@ -20,15 +21,6 @@ const one = (tf: any, type: string) => {
 /** The security group resource key a `${aws_security_group.<key>.id}` reference points to. */
 const groupKey = (ref: string) => /aws_security_group\.([^.]+)\.id/.exec(ref)?.[1];
 
-const SHA512 = "a".repeat(128);
-const TARGET: Ec2TargetProps = {
-  vpcId: "vpc-0123456789abcdef0",
-  subnetIds: ["subnet-0123456789abcdef0", "subnet-0123456789abcdef1"],
-  amiId: "ami-0123456789abcdef0",
-  jobManager: { instanceType: "m6i.large" },
-  taskManagers: { instanceType: "m6i.2xlarge", desired: 2 },
-  runtime: FlinkRuntime.tarball({ release: "2.2.0", sha512: SHA512 }),
-};
 
 function cluster(props: Partial<Omit<FlinkClusterProps, "target">> & { target?: Partial<Ec2TargetProps> } = {}) {
   const stack = new TerraformStack(Testing.app(), "prod");
@@ -38,7 +30,7 @@ function cluster(props: Partial<Omit<FlinkClusterProps, "target">> & { target?: 
     version: FlinkVersion.V2_2,
     taskManager: { slots: 4, memory: { process: "8g" } },
     ...rest,
-    target: FlinkTarget.ec2({ ...TARGET, ...target }),
+    target: FlinkTarget.ec2({ ...EC2_TARGET, ...target }),
   });
   return { stack, cluster: c };
 }
@@ -214,8 +206,8 @@ describe("bad input", () => {
 
   test.each<[string, Partial<Ec2TargetProps>, RegExp]>([
     ["a malformed checksum", { runtime: FlinkRuntime.tarball({ release: "2.2.0", sha512: "abc" }) }, /target\.runtime\.sha512 must be the 128 hex digits/],
-    ["a plain-http download", { runtime: FlinkRuntime.tarball({ release: "2.2.0", sha512: SHA512, url: "http://example.com/flink.tgz" }) }, /target\.runtime\.url must be an https URL/],
-    ["a release of another version", { runtime: FlinkRuntime.tarball({ release: "1.20.1", sha512: SHA512 }) }, /target\.runtime\.release must be a full Flink 2\.2\.x release/],
+    ["a plain-http download", { runtime: FlinkRuntime.tarball({ release: "2.2.0", sha512: FAKE_SHA512, url: "http://example.com/flink.tgz" }) }, /target\.runtime\.url must be an https URL/],
+    ["a release of another version", { runtime: FlinkRuntime.tarball({ release: "1.20.1", sha512: FAKE_SHA512 }) }, /target\.runtime\.release must be a full Flink 2\.2\.x release/],
     ["an image of another version", { runtime: FlinkRuntime.containerImage({ image: "flink:1.20.1-java17" }) }, /target\.runtime\.image has tag 1\.20\.1-java17, which is not Flink 2\.2/],
     ["a bad TaskManager count, naming the relation", { taskManagers: { instanceType: "m6i.2xlarge", desired: 3, max: 2 } }, /target\.taskManagers must have desired <= max \(desired 3 > max 2\) .*Fix: raise max to 3 or lower desired to 2\./],
     ["min above desired", { taskManagers: { instanceType: "m6i.2xlarge", desired: 1, min: 2, max: 4 } }, /target\.taskManagers must have min <= desired \(min 2 > desired 1\)/],

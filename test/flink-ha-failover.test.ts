@@ -5,7 +5,7 @@ import * as os from "os";
 import * as path from "path";
 import { RESTART_SEC } from "../lib/targets/ec2/cloud-init";
 import { REST_HEALTH_CHECK } from "../lib/targets/ec2/rest-load-balancer";
-import { getJson, getText, logTails, startFlinkProcess, submitProbeJob } from "./helpers/flink-processes";
+import { getJson, getText, localDirectoryOverrides, logTails, startFlinkProcess, submitProbeJob, writeRenderedConf } from "./helpers/flink-processes";
 import { describeWithRealFlink, flinkLayout, probeReport } from "./helpers/real-flink";
 import { EC2_HA_1_20_STACK, renderedClusters, renderedEnsembles } from "./helpers/rendered";
 import { TestHost, TestNetwork, waitFor } from "./helpers/test-hosts";
@@ -120,12 +120,8 @@ describeFlink("Flink HA failover from examples/ec2-ha", () => {
       let balancer: RestBalancer | undefined;
       let restartTimer: NodeJS.Timeout | undefined;
       try {
-        const files = renderedClusters().find((c) => c.name === `${stack}/orders`)!;
         const ensemble = renderedEnsembles().find((e) => e.name === `${stack}/zookeeper`)!;
-        const conf = path.join(work, "conf");
-        fs.mkdirSync(conf);
-        fs.writeFileSync(path.join(conf, "config.yaml"), files.configYaml);
-        fs.writeFileSync(path.join(conf, "log4j-console.properties"), files.log4jProperties);
+        const conf = writeRenderedConf(work, renderedClusters().find((c) => c.name === `${stack}/orders`)!);
         const ours = (await probeReport(layout, [conf])).configs[0];
         expect(ours.error).toBeUndefined();
         const value = (key: string) => ours.values?.[key]?.value as string | undefined;
@@ -144,10 +140,7 @@ describeFlink("Flink HA failover from examples/ec2-ha", () => {
 
         const durable = path.join(work, "durable");
         const checkpointsDir = path.join(durable, "checkpoints");
-        const overrides = (host: TestHost, name: string): Record<(typeof OVERRIDDEN_KEYS)[number], string> => {
-          const local = path.join(work, name);
-          fs.mkdirSync(path.join(local, "tmp"), { recursive: true });
-          return {
+        const overrides = (host: TestHost, name: string): Record<(typeof OVERRIDDEN_KEYS)[number], string> => ({
             "jobmanager.rpc.address": host.address,
             "rest.address": host.address,
             "taskmanager.host": host.address,
@@ -155,11 +148,8 @@ describeFlink("Flink HA failover from examples/ec2-ha", () => {
             "high-availability.storageDir": `file://${path.join(durable, "ha")}`,
             "execution.checkpointing.dir": `file://${checkpointsDir}`,
             "execution.checkpointing.savepoint-dir": `file://${path.join(durable, "savepoints")}`,
-            "io.tmp.dirs": path.join(local, "tmp"),
-            "web.upload.dir": path.join(local, "web-upload"),
-            "state.backend.rocksdb.localdir": path.join(local, "rocksdb"),
-          };
-        };
+            ...localDirectoryOverrides(work, name),
+        });
         const start = (host: TestHost, kind: "jobmanager" | "taskmanager", name: string): ChildProcess =>
           startFlinkProcess({ network, host, kind, name, layout, conf, config: ours, overrides: overrides(host, name), work });
 

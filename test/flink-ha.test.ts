@@ -23,6 +23,7 @@ import {
 import { Ec2TargetProps } from "../lib/targets/ec2/ec2-target";
 import { KubernetesTargetProps } from "../lib/targets/kubernetes/kubernetes-target";
 import { unescapeTerraformTemplate } from "../lib/private/terraform-text";
+import { EC2_TARGET } from "./fixtures/ec2-target";
 import { asUnderCdktfCli } from "./helpers/cdktf-cli";
 import { resourcesOf as all, synthStack } from "./helpers/synth";
 
@@ -31,14 +32,6 @@ const named = (tf: any, type: string, name: string) => all(tf, type).find((r) =>
 const warnings = (c: Construct) => c.node.metadata.filter((m) => m.type === "@cdktf/warn").map((m) => m.data as string);
 const configOf = (flinkDir: string, cluster: string) => parse(fs.readFileSync(path.join(flinkDir, cluster, "config.yaml"), "utf8"));
 
-const EC2_TARGET: Ec2TargetProps = {
-  vpcId: "vpc-0123456789abcdef0",
-  subnetIds: ["subnet-0123456789abcdef0", "subnet-0123456789abcdef1"],
-  amiId: "ami-0123456789abcdef0",
-  jobManager: { instanceType: "m6i.large" },
-  taskManagers: { instanceType: "m6i.2xlarge", desired: 2 },
-  runtime: FlinkRuntime.tarball({ release: "2.2.0", sha512: "a".repeat(128) }),
-};
 const EC2_PLACEMENT = ZooKeeperPlacement.ec2({
   vpcId: "vpc-0123456789abcdef0",
   subnets: ["a", "b", "c"].map((zone, i) => ({ subnetId: `subnet-0123456789abcdef${i}`, availabilityZone: `eu-west-1${zone}` })),

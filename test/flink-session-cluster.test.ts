@@ -3,7 +3,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { RESTART_SEC } from "../lib/targets/ec2/cloud-init";
-import { getJson, getText, logTails, startFlinkProcess, submitProbeJob } from "./helpers/flink-processes";
+import { getJson, getText, localDirectoryOverrides, logTails, startFlinkProcess, submitProbeJob, writeRenderedConf } from "./helpers/flink-processes";
 import { FlinkLayout, describeWithRealFlink, flinkLayout, probeReport } from "./helpers/real-flink";
 import { renderedClusters } from "./helpers/rendered";
 import { TestHost, TestNetwork, testHostsProblem, waitFor } from "./helpers/test-hosts";
@@ -53,11 +53,7 @@ describeFlink("Flink session cluster from examples/config-only", () => {
       const wait = <T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>) => waitFor(what, Math.max(0, Math.min(timeoutMs, budgetEnd - Date.now())), probe);
       try {
         // The rendered files, unchanged, as the cluster's conf/.
-        const conf = path.join(work, "conf");
-        fs.mkdirSync(conf);
-        const files = renderedClusters().find((c) => c.name === CLUSTER_OF_LINE[line])!;
-        fs.writeFileSync(path.join(conf, "config.yaml"), files.configYaml);
-        fs.writeFileSync(path.join(conf, "log4j-console.properties"), files.log4jProperties);
+        const conf = writeRenderedConf(work, renderedClusters().find((c) => c.name === CLUSTER_OF_LINE[line])!);
         const ours = (await probeReport(layout, [conf])).configs[0];
         expect(ours.error).toBeUndefined();
         const flinkValue = (key: string) => ours.values?.[key]?.value as string | undefined;
@@ -71,20 +67,14 @@ describeFlink("Flink session cluster from examples/config-only", () => {
         const tms = [network.addHost("tm1"), network.addHost("tm2")];
         const rest = `http://${jm.address}:${port("rest.port")}`;
 
-        const overrides = (host: TestHost, role: string): Record<(typeof OVERRIDDEN_KEYS)[number], string> => {
-          const local = path.join(work, role);
-          fs.mkdirSync(path.join(local, "tmp"), { recursive: true });
-          return {
+        const overrides = (host: TestHost, role: string): Record<(typeof OVERRIDDEN_KEYS)[number], string> => ({
             "jobmanager.rpc.address": jm.address,
             "rest.address": jm.address,
             "taskmanager.host": host.address,
-            "io.tmp.dirs": path.join(local, "tmp"),
-            "web.upload.dir": path.join(local, "web-upload"),
-            "state.backend.rocksdb.localdir": path.join(local, "rocksdb"),
+            ...localDirectoryOverrides(work, role),
             "execution.checkpointing.dir": `file://${checkpointsDir}`,
             "execution.checkpointing.savepoint-dir": `file://${path.join(work, "durable", "savepoints")}`,
-          };
-        };
+        });
         const start = (host: TestHost, role: Role): ChildProcess =>
           startFlinkProcess({ network, host, kind: role === "jobmanager" ? "jobmanager" : "taskmanager", name: role, layout, conf, config: ours, overrides: overrides(host, role), work });
 

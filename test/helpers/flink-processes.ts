@@ -92,6 +92,26 @@ export async function submitProbeJob(layout: FlinkLayout, conf: string, config: 
   return jobId;
 }
 
+/** Writes a rendered cluster's files, unchanged, as the conf/ folder of a test cluster in `work`; returns its path. */
+export function writeRenderedConf(work: string, files: { readonly configYaml: string; readonly log4jProperties: string }): string {
+  const conf = path.join(work, "conf");
+  fs.mkdirSync(conf);
+  fs.writeFileSync(path.join(conf, "config.yaml"), files.configYaml);
+  fs.writeFileSync(path.join(conf, "log4j-console.properties"), files.log4jProperties);
+  return conf;
+}
+
+/** The local folders one process writes to (its own, under `work/<name>`), as the keys that name them. */
+export function localDirectoryOverrides(work: string, name: string): Record<"io.tmp.dirs" | "web.upload.dir" | "state.backend.rocksdb.localdir", string> {
+  const local = path.join(work, name);
+  fs.mkdirSync(path.join(local, "tmp"), { recursive: true });
+  return {
+    "io.tmp.dirs": path.join(local, "tmp"),
+    "web.upload.dir": path.join(local, "web-upload"),
+    "state.backend.rocksdb.localdir": path.join(local, "rocksdb"),
+  };
+}
+
 /** The last lines of every log in `work`, to print with a failure. */
 export function logTails(work: string): string {
   if (!fs.existsSync(work)) return "";
