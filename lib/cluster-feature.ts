@@ -1,6 +1,8 @@
 import { ConfigValue } from "./config/values";
 import { FlinkVersion } from "./config/version";
+import type { MetricReporter } from "./config/settings";
 import type { IFlinkStateStorage } from "./flink-state-storage";
+import type { DeployableCluster } from "./targets/target";
 
 /** An IAM policy statement as plain data; a target renders it into the policy of the cluster's role. */
 export interface IamStatement {
@@ -30,6 +32,22 @@ export interface PlatformInfo {
   readonly namespace?: string;
   /** How many JobManagers the target runs. */
   readonly jobManagers: number;
+  /** How many TaskManagers should be registered: EC2's minimum, Kubernetes' replicas. */
+  readonly taskManagers: number;
+  /** Session (jobs submitted to it) or application (one job started with the cluster). */
+  readonly mode: "session" | "application";
+}
+
+/** Who may reach a port. EC2 reads cidrs and securityGroupIds; Kubernetes reads cidrs and the label selectors. */
+export interface NetworkSources {
+  /** IPv4 CIDR blocks. */
+  readonly cidrs?: readonly string[];
+  /** EC2: security group ids. */
+  readonly securityGroupIds?: readonly string[];
+  /** Kubernetes: namespaces, by their labels. */
+  readonly namespaceLabels?: ReadonlyArray<Readonly<Record<string, string>>>;
+  /** Kubernetes: pods of the cluster's namespace, by their labels. */
+  readonly podLabels?: ReadonlyArray<Readonly<Record<string, string>>>;
 }
 
 /** A ZooKeeper quorum a cluster's processes connect to, and how its client port is opened to them. */
@@ -72,6 +90,15 @@ export interface ClusterContribution {
   readonly highAvailability?: HighAvailabilityNeeds;
   /** Values for the cluster's outputs, by name, e.g. { stateBucket: "..." }. */
   readonly outputs?: Readonly<Record<string, string>>;
+  /** Metric reporters the feature configures (monitoring); their ports are the cluster's metrics ports. */
+  readonly metricReporters?: readonly MetricReporter[];
+  /** Who may reach the metrics ports, beside the target's own metricsAccess. */
+  readonly metricsAccess?: NetworkSources;
+  /**
+   * Called once the configuration is built and the target has deployed the cluster: the feature may add
+   * its own resources, and returns the files it puts in the cluster's folder (name -> content).
+   */
+  readonly afterDeploy?: (cluster: DeployableCluster) => Readonly<Record<string, string>>;
 }
 
 /** A feature that can be bound to a cluster. */

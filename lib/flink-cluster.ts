@@ -1,6 +1,6 @@
 import { Annotations, Token } from "cdktf";
 import { Construct } from "constructs";
-import { ClusterContribution, ClusterInfo } from "./cluster-feature";
+import { ClusterContribution, ClusterInfo, PlatformInfo } from "./cluster-feature";
 import { FlinkMemoryBreakdown, KnownFlinkMemory, memoryToJson } from "./config/memory";
 import { FlinkConfiguration, FlinkPorts, buildConfiguration } from "./config/options";
 import { Problems } from "./config/problems";
@@ -10,6 +10,7 @@ import { formatDuration, parseDuration } from "./config/units";
 import { FlinkVersion } from "./config/version";
 import { IFlinkStateStorage } from "./flink-state-storage";
 import { FlinkHA } from "./ha/flink-ha";
+import type { FlinkMonitoring } from "./monitoring/flink-monitoring";
 import { FlinkFilesDirectory, RenderedFiles } from "./private/flink-files";
 import { reportUnderCdktfCli } from "./private/report";
 import { DeployableCluster, IFlinkTarget } from "./targets/target";
@@ -35,6 +36,12 @@ export interface FlinkClusterProps extends FlinkSettings {
    * @default - none: one JobManager, whose loss fails the running jobs
    */
   readonly ha?: FlinkHA;
+  /**
+   * Prometheus metrics, scrape configuration, alert rules and a Grafana dashboard:
+   * `new FlinkMonitoring(scope, "monitoring", { scrapers: {...} })`, shared by any number of clusters.
+   * @default - none
+   */
+  readonly monitoring?: FlinkMonitoring;
   /** Tags for every resource the cluster creates, beside `flink:cluster` and `flink:version`. @default - none */
   readonly tags?: Readonly<Record<string, string>>;
 }
@@ -62,21 +69,26 @@ export class FlinkCluster extends Construct implements DeployableCluster {
   public readonly memoryJson!: string;
   /** The files a target carries to the nodes, by name: config.yaml and log4j-console.properties. */
   public readonly flinkFiles!: Readonly<Record<string, string>>;
+  /** Files the features render beside the cluster's own (monitoring's scrape configuration, rules, dashboard). */
+  public readonly featureFiles!: Readonly<Record<string, string>>;
   /** What the target and the features add to the cluster (keys, grants, plugins, outputs). */
   public readonly contributions!: readonly ClusterContribution[];
   public readonly tags: Readonly<Record<string, string>>;
   public readonly target?: IFlinkTarget;
+  /** What the target told the features of itself (kind, namespace, JobManager and TaskManager counts, mode). */
+  public readonly platform?: PlatformInfo;
 
   constructor(scope: Construct, id: string, props: FlinkClusterProps) {
     super(scope, id);
     this.version = props.version;
     this.clusterName = props.clusterName ?? defaultClusterName(id);
     this.target = props.target;
+    this.platform = props.target?.platform();
     this.tags = { "flink:cluster": this.clusterName, "flink:version": this.version.version, ...props.tags };
     try {
       this.build(props);
     } catch (error) {
-      reportUnderCdktfCli(this, error, ["configuration", "ports", "derivedMemory", "memory", "configYaml", "log4jProperties", "memoryJson", "flinkFiles", "contributions"]);
+      reportUnderCdktfCli(this, error, ["configuration", "ports", "derivedMemory", "memory", "configYaml", "log4jProperties", "memoryJson", "flinkFiles", "featureFiles", "contributions"]);
     }
   }
 
@@ -85,12 +97,12 @@ export class FlinkCluster extends Construct implements DeployableCluster {
     const problems = new Problems();
     checkClusterName(this.clusterName, problems);
     problems.throwIfErrors(errorPrefix);
-    const info: ClusterInfo = { clusterName: this.clusterName, version: this.version, stateStorage: props.stateStorage, platform: props.target?.platform() };
+    const info: ClusterInfo = { clusterName: this.clusterName, version: this.version, stateStorage: props.stateStorage, platform: this.platform };
     const self = this as Writable<FlinkCluster>;
-    self.contributions = [props.target?.contribute(info), props.stateStorage?.bind(info), props.ha?.bind(info)].filter((c): c is ClusterContribution => c !== undefined);
+    self.contributions = [props.target?.contribute(info), props.stateStorage?.bind(info), props.ha?.bind(info), props.monitoring?.bind(info)].filter((c): c is ClusterContribution => c !== undefined);
 
     checkLogging(props.logging ?? {}, problems);
-    const features = this.contributions.map((c) => ({ property: c.property, config: c.config ?? {} }));
+    const features = this.contributions.map((c) => ({ property: c.property, config: c.config ?? {}, metricReporters: c.metricReporters }));
     const result = buildConfiguration(props, props.version, (value) => Token.isUnresolved(value), features);
     problems.errors.push(...result.errors);
     problems.warnings.push(...result.warnings);
@@ -112,6 +124,9 @@ export class FlinkCluster extends Construct implements DeployableCluster {
     self.flinkFiles = { "config.yaml": this.configYaml, "log4j-console.properties": this.log4jProperties };
 
     props.target?.deploy(this);
+    const featureFiles: Record<string, string> = {};
+    for (const contribution of this.contributions) Object.assign(featureFiles, contribution.afterDeploy?.(this));
+    self.featureFiles = featureFiles;
     // Registered last: a cluster whose target refused it has no files to write.
     FlinkFilesDirectory.of(this).register(this, this.clusterName);
   }
@@ -147,7 +162,7 @@ export class FlinkCluster extends Construct implements DeployableCluster {
       name: this.clusterName,
       folder: this.clusterName,
       meta: { flinkVersion: this.version.version, target: this.target?.kind ?? "none" },
-      files: { ...this.flinkFiles, "memory.json": this.memoryJson },
+      files: { ...this.flinkFiles, "memory.json": this.memoryJson, ...this.featureFiles },
     };
   }
 }

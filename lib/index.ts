@@ -26,3 +26,9 @@ export { ZooKeeperEc2Placement, ZooKeeperEc2Servers, ZooKeeperSubnet } from "./h
 export { ZooKeeperKubernetesPlacement, ZooKeeperKubernetesServers } from "./ha/zookeeper-kubernetes";
 export { ZooKeeperPorts, renderZooCfg, renderMyid } from "./ha/zoo-cfg";
 export { RestLoadBalancer } from "./targets/ec2/rest-load-balancer";
+export { FlinkMonitoring, FlinkMonitoringProps, FlinkMonitoringKubernetesOptions, FlinkManagedPrometheusOptions, MONITORING_FILES } from "./monitoring/flink-monitoring";
+export { MonitoredCluster, ALERT_NAMES, FlinkAlertName } from "./monitoring/monitored-cluster";
+export { FlinkMetricNames, flinkMetricNames } from "./monitoring/metric-names";
+export { AlertRuleOptions, PrometheusRule, PrometheusRuleGroup, alertRuleGroup } from "./monitoring/alert-rules";
+export { DashboardOptions, flinkDashboard } from "./monitoring/dashboard";
+export { scrapeJob, prometheusConfig } from "./monitoring/scrape-config";

@@ -167,8 +167,9 @@ describeFlink("Flink HA failover from examples/ec2-ha", () => {
           return overview.taskmanagers === 2 && overview["slots-total"] === 2 * slots ? overview : undefined;
         });
 
-        // The client finds the leader's REST address through ZooKeeper, as `flink run` does with HA.
-        const clientOverrides = Object.fromEntries(Object.entries(overrides(jobManagers[0].host, "client")).filter(([key]) => /^(high-availability|execution\.checkpointing)\./.test(key)));
+        // The client finds the leader's REST address through ZooKeeper, as `flink run` does with HA. The job carries the
+        // client's RocksDB folder (job settings win over the TaskManagers'), so it too must lie in the test's folder.
+        const clientOverrides = Object.fromEntries(Object.entries(overrides(jobManagers[0].host, "client")).filter(([key]) => /^(high-availability|execution\.checkpointing)\.|^state\.backend\.rocksdb\.localdir$/.test(key)));
         const jobId = await submitProbeJob(layout, conf, ours, `${jobManagers[0].host.address}:${restPort}`, clientOverrides);
         await wait("the job running", 120_000, async () => {
           const j = await getJson(`${stable}/jobs/${jobId}`);

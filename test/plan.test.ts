@@ -33,6 +33,7 @@ const PLAN_VARIABLES: Record<string, string> = {
   flink_tarball_sha512: "0".repeat(128),
   zookeeper_tarball_sha512: "0".repeat(128),
   zookeeper_security_group_id: "sg-0123456789abcdef0",
+  prometheus_role_name: "prometheus-server",
 };
 
 const ec2AssumeRolePolicy = JSON.stringify({

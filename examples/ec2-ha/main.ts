@@ -3,12 +3,12 @@ import { App, TerraformStack, TerraformVariable } from "cdktf";
 import {
   FlinkCluster,
   FlinkHA,
+  FlinkMonitoring,
   FlinkRuntime,
   FlinkStateStorage,
   FlinkTarget,
   FlinkVersion,
   FlinkVpc,
-  MetricReporter,
   RestartStrategy,
   StateBackend,
   ZooKeeperEnsemble,
@@ -38,7 +38,8 @@ function amiId(stack: TerraformStack): string {
 
 /**
  * A highly available session cluster on EC2: a three-server ZooKeeper ensemble over three zones, two
- * JobManagers behind an internal load balancer, two TaskManagers, checkpoints and HA metadata on S3.
+ * JobManagers behind an internal load balancer, two TaskManagers, checkpoints and HA metadata on S3,
+ * and FlinkMonitoring (EC2 discovery for the platform's Prometheus, the rules in a managed workspace).
  * `version` lets the tests render the same stack for every Flink line.
  */
 export function ec2HaStack(app: App, id: string, version: FlinkVersion): TerraformStack {
@@ -60,6 +61,17 @@ export function ec2HaStack(app: App, id: string, version: FlinkVersion): Terrafo
     }),
   });
   const ha = new FlinkHA(stack, "ha", { zookeeper: { ensemble: zookeeper } });
+  // Prometheus servers in the platform VPC scrape the cluster through EC2 discovery; the rules also go
+  // to an Amazon Managed Service for Prometheus workspace.
+  const monitoring = new FlinkMonitoring(stack, "monitoring", {
+    scrapers: { cidrs: ["10.40.0.0/16"] },
+    ec2Region: REGION,
+    managedPrometheus: { alias: `${id}-flink` },
+    alerts: { labels: { team: "payments" } },
+  });
+  monitoring.grantEc2Discovery(
+    new TerraformVariable(stack, "prometheus_role_name", { type: "string", description: "The IAM role of the Prometheus servers, which EC2 discovery runs as" }).stringValue,
+  );
   const release = RELEASE[version.line!];
   new FlinkCluster(stack, "orders", {
     version,
@@ -74,17 +86,17 @@ export function ec2HaStack(app: App, id: string, version: FlinkVersion): Terrafo
         sha512: sha512Variable(stack, "flink_tarball_sha512", `The SHA-512 of flink-${release}-bin-scala_2.12.tgz, from the .sha512 file published beside it`),
       }),
       restAccess: { cidrs: ["10.40.0.0/16"] },
-      metricsAccess: { cidrs: ["10.40.0.0/16"] },
     }),
     stateStorage: storage,
     ha,
+    monitoring,
     jobManager: { memory: { process: "2g" } },
     taskManager: { slots: 2, memory: { process: "6g" } },
-    parallelism: 4,
+    // Half the slots: the job survives the loss of a TaskManager on the other one's.
+    parallelism: 2,
     checkpointing: { interval: "10 s", mode: "EXACTLY_ONCE", retained: 3, incremental: true },
     stateBackend: StateBackend.rocksdb({ localDir: "/var/lib/flink/rocksdb" }),
     restartStrategy: RestartStrategy.exponentialDelay({ initialBackoff: "1 s", maxBackoff: "1 min" }),
-    metricReporters: [MetricReporter.prometheus({ port: 9249 })],
     tags: { team: "payments" },
   });
   return stack;

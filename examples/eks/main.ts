@@ -3,12 +3,12 @@ import { App, TerraformStack } from "cdktf";
 import {
   FlinkCluster,
   FlinkEksCluster,
+  FlinkMonitoring,
   FlinkStateStorage,
   FlinkTarget,
   FlinkVersion,
   FlinkVpc,
   KubernetesIdentity,
-  MetricReporter,
   RestartStrategy,
   StateBackend,
   eksKubernetesProvider,
@@ -38,6 +38,12 @@ export function eksExample(app: App): TerraformStack[] {
   // Credentials from `aws eks get-token` on every run: they cannot expire halfway through a long apply.
   eksKubernetesProvider(workloadStack, "kubernetes", eks, { region: REGION });
   const storage = new FlinkStateStorage(workloadStack, "state", { bucket: { namePrefix: "analytics-flink-" } });
+  // An Amazon Managed Service for Prometheus workspace with the rules, and its managed scraper on the
+  // cluster's private subnets (admitted to the metrics port by their CIDR blocks).
+  const monitoring = new FlinkMonitoring(workloadStack, "monitoring", {
+    scrapers: { cidrs: network.privateSubnetCidrs, namespaceLabels: [{ "kubernetes.io/metadata.name": "monitoring" }] },
+    managedPrometheus: { alias: "analytics-flink", eksScraper: { eksClusterArn: eks.arn, subnetIds: network.privateSubnetIds } },
+  });
   new FlinkCluster(workloadStack, "sessions", {
     version: FlinkVersion.V2_2,
     target: FlinkTarget.kubernetes({
@@ -47,7 +53,6 @@ export function eksExample(app: App): TerraformStack[] {
       // The ServiceAccount assumes an IAM role that holds the storage grants for this cluster's prefixes only.
       awsIdentity: KubernetesIdentity.eksIrsa(eks),
       restAccess: { namespaceLabels: [{ "kubernetes.io/metadata.name": "ingress-nginx" }] },
-      metricsAccess: { namespaceLabels: [{ "kubernetes.io/metadata.name": "monitoring" }] },
     }),
     stateStorage: storage,
     jobManager: { memory: { process: "2g" } },
@@ -56,7 +61,7 @@ export function eksExample(app: App): TerraformStack[] {
     checkpointing: { interval: "30 s", retained: 5, incremental: true },
     stateBackend: StateBackend.rocksdb({ predefinedOptions: "FLASH_SSD_OPTIMIZED" }),
     restartStrategy: RestartStrategy.exponentialDelay({ maxBackoff: "5 min" }),
-    metricReporters: [MetricReporter.prometheus()],
+    monitoring,
   });
   return [clusterStack, workloadStack];
 }

@@ -1,6 +1,6 @@
 import { KubernetesProvider } from "@cdktf/provider-kubernetes/lib/provider";
 import { App, TerraformStack } from "cdktf";
-import { FlinkCluster, FlinkHA, FlinkTarget, FlinkVersion, RestartStrategy, StateBackend, ZooKeeperEnsemble, ZooKeeperPlacement } from "../../lib";
+import { FlinkCluster, FlinkHA, FlinkMonitoring, FlinkTarget, FlinkVersion, RestartStrategy, StateBackend, ZooKeeperEnsemble, ZooKeeperPlacement } from "../../lib";
 
 /**
  * High availability on any Kubernetes cluster: "payments" with Kubernetes HA (leader election on
@@ -12,6 +12,12 @@ export function kubernetesHaExample(app: App): TerraformStack {
   const stack = new TerraformStack(app, "kubernetes-ha");
   new KubernetesProvider(stack, "kubernetes", { configPath: "~/.kube/config" });
   const kubernetesHa = new FlinkHA(stack, "kubernetes-ha", { kubernetes: {}, storageDir: "s3://analytics-flink-state/ha" });
+  // kube-prometheus-stack in namespace "monitoring" (release "monitoring") picks up the PodMonitor and
+  // PrometheusRule; its Grafana sidecar loads the dashboards from their ConfigMaps.
+  const monitoring = new FlinkMonitoring(stack, "monitoring", {
+    scrapers: { namespaceLabels: [{ "kubernetes.io/metadata.name": "monitoring" }] },
+    kubernetes: { podMonitor: { labels: { release: "monitoring" } }, prometheusRule: { labels: { release: "monitoring" } } },
+  });
   const image = "flink:2.3.0-java17@sha256:0000000000000000000000000000000000000000000000000000000000000000";
   const common = {
     version: FlinkVersion.V2_3,
@@ -19,6 +25,7 @@ export function kubernetesHaExample(app: App): TerraformStack {
     checkpointing: { interval: "30 s", retained: 3 },
     stateBackend: StateBackend.rocksdb({}),
     restartStrategy: RestartStrategy.exponentialDelay({ maxBackoff: "1 min" }),
+    monitoring,
   };
   new FlinkCluster(stack, "payments", {
     ...common,

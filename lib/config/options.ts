@@ -43,6 +43,8 @@ export interface FlinkConfiguration {
 export interface FeatureKeys {
   readonly property: string;
   readonly config: Readonly<Record<string, ConfigValue>>;
+  /** Reporters the feature adds to the user's metricReporters. */
+  readonly metricReporters?: readonly MetricReporter[];
 }
 
 export interface BuildResult {
@@ -175,7 +177,10 @@ export function buildConfiguration(
   writeCheckpointing(w, settings);
   writeStateBackend(w, settings.stateBackend, settings);
   writeRestartStrategy(w, settings.restartStrategy);
-  const metrics = writeMetricReporters(w, settings.metricReporters ?? []);
+  const metrics = writeMetricReporters(w, [
+    ...(settings.metricReporters ?? []).map((reporter, i) => ({ reporter, property: `metricReporters[${i}]` })),
+    ...features.flatMap((f) => (f.metricReporters ?? []).map((reporter) => ({ reporter, property: f.property }))),
+  ]);
 
   checkTypedKeysExist(w, version, problems);
   for (const feature of features) {
@@ -198,7 +203,7 @@ export function buildConfiguration(
     ["taskManager.rpcPort", taskManagerRpc],
     ["taskManager.dataPort", taskManagerData],
     ["metricQueryServicePort", metricQueryService],
-    ...metrics.map((port, i): [string, number | string] => [`metricReporters[${i}].port`, port]),
+    ...metrics,
   ]);
 
   if (problems.errors.length > 0) return { errors: problems.errors, warnings: problems.warnings };
@@ -211,7 +216,7 @@ export function buildConfiguration(
       jobManagerMemory,
       jobManagerDirectMemoryLimit: settings.jobManager?.memory?.directMemoryLimit ?? false,
       taskSlots,
-      ports: { jobManagerRpc, rest, blobServer, taskManagerRpc, taskManagerData, metricQueryService, metrics },
+      ports: { jobManagerRpc, rest, blobServer, taskManagerRpc, taskManagerData, metricQueryService, metrics: metrics.map(([, port]) => port) },
     },
     errors: [],
     warnings: problems.warnings,
@@ -410,20 +415,26 @@ function writeRestartStrategy(w: KeyWriter, strategy: RestartStrategy | undefine
   }
 }
 
-function writeMetricReporters(w: KeyWriter, reporters: readonly MetricReporter[]): Array<number | string> {
-  const ports: Array<number | string> = [];
+/** Writes each reporter's keys; returns [property, port] of every port parameter. */
+function writeMetricReporters(w: KeyWriter, reporters: ReadonlyArray<{ reporter: MetricReporter; property: string }>): Array<[string, number | string]> {
+  const ports: Array<[string, number | string]> = [];
   if (reporters.length === 0) return ports;
-  const names = reporters.map((r) => r.name);
-  w.set("metrics.reporters", "metricReporters", names.join(","));
-  reporters.forEach((reporter, i) => {
-    const p = `metricReporters[${i}]`;
+  const names = reporters.map((r) => r.reporter.name);
+  w.set("metrics.reporters", reporters[0].property.replace(/\[\d+\]$/, ""), names.join(","));
+  reporters.forEach(({ reporter, property: p }, i) => {
     if (!/^[A-Za-z][A-Za-z0-9_-]*$/.test(reporter.name) || names.indexOf(reporter.name) !== i) {
       w.read.problems.error(`${p}.name`, reporter.name, "must be a unique name of letters, digits, '_' or '-'", "give each reporter its own simple name such as \"prom\".");
       return;
     }
-    w.text(`metrics.reporter.${reporter.name}.factory.class`, `${p}`, reporter.factoryClass);
+    // A feature's reporter (monitoring) replaces the user's of the same kind, which would bind a second port.
+    const twin = reporters.findIndex((other) => other.reporter.factoryClass === reporter.factoryClass);
+    if (twin !== i && !p.startsWith("metricReporters[") && reporters[twin].property.startsWith("metricReporters[")) {
+      w.read.problems.error(reporters[twin].property, reporters[twin].reporter.name, `configures the same reporter (${reporter.factoryClass}) as ${p}: one process cannot serve it twice`, `remove it from ${reporters[twin].property}; ${p} sets it up.`);
+      return;
+    }
+    w.text(`metrics.reporter.${reporter.name}.factory.class`, p, reporter.factoryClass);
     for (const [parameter, value] of Object.entries(reporter.parameters)) {
-      ports.push(w.port(`metrics.reporter.${reporter.name}.${parameter}`, `${p}.${parameter}`, value, { allowRange: true }));
+      ports.push([`${p}.${parameter}`, w.port(`metrics.reporter.${reporter.name}.${parameter}`, `${p}.${parameter}`, value, { allowRange: true })]);
     }
   });
   return ports;

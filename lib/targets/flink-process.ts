@@ -1,6 +1,7 @@
 import { Annotations, TerraformOutput, Token } from "cdktf";
 import { Construct } from "constructs";
 import { Problems } from "../config/problems";
+import { NetworkSources } from "../cluster-feature";
 import { DeployableCluster } from "./target";
 
 /** The official image's flink user and group; the tarball install creates the same ids so volumes agree. */
@@ -130,4 +131,15 @@ export function checkFlinkImage(cluster: DeployableCluster, property: string, im
   if (!digest) {
     Annotations.of(cluster).addWarning(`[flink:image-not-pinned] ${property} ${image} is not pinned by digest: pods or nodes started later may run a different image. Append @sha256:<digest>.`);
   }
+}
+
+/** Who may scrape the metrics ports: the target's metricsAccess and every feature's sources (monitoring). */
+export function metricsSources(cluster: DeployableCluster, targetAccess: NetworkSources | undefined): NetworkSources {
+  const all = [targetAccess ?? {}, ...cluster.contributions.map((c) => c.metricsAccess ?? {})];
+  return {
+    cidrs: all.flatMap((a) => a.cidrs ?? []),
+    securityGroupIds: all.flatMap((a) => a.securityGroupIds ?? []),
+    namespaceLabels: all.flatMap((a) => a.namespaceLabels ?? []),
+    podLabels: all.flatMap((a) => a.podLabels ?? []),
+  };
 }

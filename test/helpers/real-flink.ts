@@ -31,23 +31,28 @@ interface FlinkJarsScript {
 const flinkJars = require(script) as FlinkJarsScript;
 
 /**
- * `describe` when real Flink can run here, else `describe.skip` after saying why. Under CI a missing
- * tool is a failing test, never a skip. `otherProblem` is a further reason the tests cannot run.
+ * `describe` when nothing is missing (`problem` undefined), else `describe.skip` after saying why. Under
+ * CI a missing tool is a failing test, never a skip: `needs` names what .ci/run installs.
  */
-export function describeWithRealFlink(what: string, lines: readonly string[], otherProblem?: string): jest.Describe {
-  const available = otherProblem ? { ok: false, reason: otherProblem } : flinkJars.availability([...lines]);
-  if (available.ok) return describe;
+export function describeWhenAvailable(what: string, problem: string | undefined, needs: string): jest.Describe {
+  if (problem === undefined) return describe;
   if (isCi()) {
     describe(what, () => {
-      test("real Flink can run (CI=true: .ci/run installs it)", () => {
-        throw new Error(`${what} cannot run: ${available.reason}`);
+      test(`${needs} (CI=true: .ci/run installs them)`, () => {
+        throw new Error(`${what} cannot run: ${problem}`);
       });
     });
   } else {
-    // Loud on purpose: a skipped real-Flink test must never read as a passed one.
-    console.warn(`SKIPPED: ${what} did not run: ${available.reason}`);
+    // Loud on purpose: a skipped test must never read as a passed one.
+    console.warn(`SKIPPED: ${what} did not run: ${problem}`);
   }
   return describe.skip;
+}
+
+/** `describe` when real Flink can run here; `otherProblem` is a further reason the tests cannot run. */
+export function describeWithRealFlink(what: string, lines: readonly string[], otherProblem?: string): jest.Describe {
+  const available = otherProblem ? { ok: false, reason: otherProblem } : flinkJars.availability([...lines]);
+  return describeWhenAvailable(what, available.ok ? undefined : available.reason, "real Flink can run");
 }
 
 /** CI as CI services set it: any value but empty, "0" or "false". */

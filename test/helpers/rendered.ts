@@ -15,6 +15,8 @@ export interface RenderedCluster {
   readonly configYaml: string;
   readonly log4jProperties: string;
   readonly memory: { taskManager?: Record<string, number>; jobManager?: Record<string, number> };
+  /** Every file of the cluster's folder by name, monitoring's among them. */
+  readonly files: Readonly<Record<string, string>>;
 }
 
 /** One synthesized ZooKeeper ensemble's files, as its servers receive them. */
@@ -75,6 +77,7 @@ function render(): { clusters: RenderedCluster[]; ensembles: RenderedEnsemble[] 
           configYaml: read("config.yaml"),
           log4jProperties: read("log4j-console.properties"),
           memory: JSON.parse(read("memory.json")),
+          files: Object.fromEntries(Object.keys(cluster.files).map((file) => [file, read(file)])),
         });
       }
       for (const ensemble of manifest.zookeeperEnsembles ?? []) {

@@ -2,7 +2,7 @@ import { execFile } from "child_process";
 import * as fs from "fs";
 import * as net from "net";
 import * as path from "path";
-import { isCi } from "./real-flink";
+import { describeWhenAvailable } from "./real-flink";
 import { TestHost, TestNetwork, testHostsProblem } from "./test-hosts";
 
 /** Debian's ZooKeeper (package zookeeper), which .ci/run installs. */
@@ -26,18 +26,7 @@ export function zookeeperProblem(): string | undefined {
 
 /** `describe`, or a failing test under CI / a loud skip elsewhere when ZooKeeper or test hosts are missing. */
 export function describeWithZooKeeper(what: string, otherProblem?: string): jest.Describe {
-  const problem = zookeeperProblem() ?? otherProblem;
-  if (!problem) return describe;
-  if (isCi()) {
-    describe(what, () => {
-      test("ZooKeeper and test hosts are available (CI=true: .ci/run installs them)", () => {
-        throw new Error(`${what} cannot run: ${problem}`);
-      });
-    });
-  } else {
-    console.warn(`SKIPPED: ${what} did not run: ${problem}`);
-  }
-  return describe.skip;
+  return describeWhenAvailable(what, zookeeperProblem() ?? otherProblem, "ZooKeeper and test hosts are available");
 }
 
 /** A running server: its host and its id (myid). */

@@ -17,7 +17,7 @@ import { Construct } from "constructs";
 import { iamPolicyDocument } from "../../private/iam";
 import { escapeTerraformTemplate } from "../../private/terraform-text";
 import { DeployableCluster } from "../target";
-import { addClusterOutputs, requiredPlugins } from "../flink-process";
+import { addClusterOutputs, metricsSources, requiredPlugins } from "../flink-process";
 import { FlinkRole, USER_DATA_LIMIT, renderUserData } from "./cloud-init";
 import { Ec2AccessProps, Ec2Target } from "./ec2-target";
 import { RestLoadBalancer } from "./rest-load-balancer";
@@ -33,6 +33,9 @@ function portRange(port: number | string): [number, number] {
   const [low, high] = port.split("-").map(Number);
   return [low, high];
 }
+
+/** The tag that names an instance's Flink role (jobmanager or taskmanager). */
+export const COMPONENT_TAG = "flink:component";
 
 /** The managed policies a node needs beside the storage grants: SSM access and the CloudWatch agent. */
 const MANAGED_POLICIES = ["AmazonSSMManagedInstanceCore", "CloudWatchAgentServerPolicy"];
@@ -70,6 +73,8 @@ export class FlinkEc2Deployment extends Construct {
     const partition = p.partition ?? "aws";
     const tags = (suffix: string) => ({ Name: `${name}-${suffix}`, ...cluster.tags });
     this.ruleTags = tags("rule");
+    // Prometheus' EC2 discovery tells JobManagers from TaskManagers by this tag.
+    const componentTags = (role: FlinkRole) => ({ ...tags(role), [COMPONENT_TAG]: role });
 
     // Security groups: no inline rules, so each rule below is one resource that can be reviewed.
     this.jobManagerSecurityGroup = new SecurityGroup(this, "JobManagerSecurityGroup", {
@@ -106,7 +111,7 @@ export class FlinkEc2Deployment extends Construct {
     // With a load balancer, users reach REST through it only.
     this.allowAccess("Rest", "Flink REST API and web UI", [this.restLoadBalancer?.securityGroup ?? this.jobManagerSecurityGroup], cluster.ports.rest, p.restAccess);
     for (const [i, port] of cluster.ports.metrics.entries()) {
-      this.allowAccess(`Metrics${i}`, "Flink metrics", [this.jobManagerSecurityGroup, this.taskManagerSecurityGroup], port, p.metricsAccess);
+      this.allowAccess(`Metrics${i}`, "Flink metrics", [this.jobManagerSecurityGroup, this.taskManagerSecurityGroup], port, metricsSources(cluster, p.metricsAccess));
     }
 
     // One role for both roles' instances: storage grants, SSM and the CloudWatch agent, nothing else.
@@ -168,7 +173,7 @@ export class FlinkEc2Deployment extends Construct {
         metadataOptions,
         monitoring: { enabled: true },
         blockDeviceMappings: [{ deviceName: "/dev/xvda", ebs: { ...rootVolume, encrypted: "true", deleteOnTermination: "true" } }],
-        tagSpecifications: ["instance", "volume", "network-interface"].map((resourceType) => ({ resourceType, tags: tags(role) })),
+        tagSpecifications: ["instance", "volume", "network-interface"].map((resourceType) => ({ resourceType, tags: componentTags(role) })),
         tags: tags(role),
         updateDefaultVersion: true,
       });
@@ -187,7 +192,7 @@ export class FlinkEc2Deployment extends Construct {
         // (a failover, a ZooKeeper outage), which must not get it terminated.
         healthCheckType: "EC2",
         targetGroupArns,
-        tag: Object.entries(tags(role)).map(([key, value]) => ({ key, value, propagateAtLaunch: true })),
+        tag: Object.entries(componentTags(role)).map(([key, value]) => ({ key, value, propagateAtLaunch: true })),
       });
 
     if (severalJobManagers) {
@@ -221,7 +226,7 @@ export class FlinkEc2Deployment extends Construct {
         metadataOptions,
         rootBlockDevice: rootVolume,
         monitoring: true,
-        tags: tags("jobmanager"),
+        tags: componentTags("jobmanager"),
         volumeTags: tags("jobmanager"),
       });
     }

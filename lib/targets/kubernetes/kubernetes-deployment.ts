@@ -13,7 +13,7 @@ import { StatefulSetV1 } from "@cdktf/provider-kubernetes/lib/stateful-set-v1";
 import { Fn, TerraformLocal, Token } from "cdktf";
 import { Construct } from "constructs";
 import { escapeTerraformTemplate } from "../../private/terraform-text";
-import { FLINK_UID, addClusterOutputs, pluginCopyCommands, requiredPlugins, shellQuote } from "../flink-process";
+import { FLINK_UID, addClusterOutputs, metricsSources, pluginCopyCommands, requiredPlugins, shellQuote } from "../flink-process";
 import { HighAvailabilityNeeds } from "../../cluster-feature";
 import { DeployableCluster } from "../target";
 import { KubernetesAccess, KubernetesMode, KubernetesResources, KubernetesScheduling, KubernetesTarget, LOCAL_STATE_DIR } from "./kubernetes-target";
@@ -213,6 +213,8 @@ export class FlinkKubernetesDeployment extends Construct {
       "app.kubernetes.io/name": "flink",
       "app.kubernetes.io/instance": this.cluster.clusterName,
       "app.kubernetes.io/managed-by": "cdktf-flink",
+      // Prometheus' pod discovery reads the version from here (flink_version).
+      "app.kubernetes.io/version": this.cluster.version.version,
       ...(component ? { "app.kubernetes.io/component": component } : {}),
     };
   }
@@ -369,7 +371,7 @@ export class FlinkKubernetesDeployment extends Construct {
       ...(access?.podLabels ?? []).map((labels) => ({ podSelector: { matchLabels: { ...labels } } })),
       ...(access?.cidrs ?? []).map((cidr) => ({ ipBlock: { cidr } })),
     ];
-    const metrics = peers(p.metricsAccess);
+    const metrics = peers(metricsSources(this.cluster, p.metricsAccess));
     const rest = peers(p.restAccess);
     const rules: Record<Role, NetworkPolicyV1SpecIngress[]> = {
       jobmanager: [

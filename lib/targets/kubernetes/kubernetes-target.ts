@@ -158,7 +158,7 @@ export class KubernetesTarget implements IFlinkTarget {
   }
 
   public platform(): PlatformInfo {
-    return { kind: "kubernetes", namespace: this.props.namespace.name, jobManagers: this.jobManagerReplicas };
+    return { kind: "kubernetes", namespace: this.props.namespace.name, jobManagers: this.jobManagerReplicas, taskManagers: this.props.taskManagers.replicas, mode: this.props.mode?.kind ?? "session" };
   }
 
   public contribute(cluster: ClusterInfo): ClusterContribution {
