@@ -288,3 +288,11 @@ test("the README has a runbook heading for every alert, where the rules' runbook
   const readme = fs.readFileSync(path.join(__dirname, "..", "README.md"), "utf8");
   for (const name of ALERT_NAMES) expect(readme).toMatch(new RegExp(`^#+ ${name}$`, "m"));
 });
+
+test("on Kubernetes a port range for the reporter is an error naming monitoring.port (a container port is one port)", () => {
+  const stack = new TerraformStack(new App(), "mon");
+  const monitoring = new FlinkMonitoring(stack, "m", { port: "9250-9260" });
+  expect(() => new FlinkCluster(stack, "orders", { version: FlinkVersion.V2_3, monitoring, target: FlinkTarget.kubernetes(K8S_TARGET) })).toThrow(
+    /monitoring\.port must be a single port on Kubernetes .*\(got "9250-9260"\)/,
+  );
+});

@@ -247,7 +247,9 @@ export class KubernetesTarget implements IFlinkTarget {
       }
     }
     this.validateResources("taskManagers", p.taskManagers.resources, cluster.derivedMemory.taskManager?.totalProcess, cluster.configuration.taskSlots ?? 1, problems);
-    for (const [name, port] of Object.entries({ "jobManager.blobServerPort": cluster.ports.blobServer, "taskManager.rpcPort": cluster.ports.taskManagerRpc, ...Object.fromEntries(cluster.ports.metrics.map((m, i) => [`metricReporters[${i}].port`, m])) })) {
+    const { entries, sources } = cluster.configuration;
+    const reporterPorts = [...entries.keys()].filter((key) => /^metrics\.reporter\.[^.]+\.port$/.test(key)).map((key) => [sources.get(key) ?? key, entries.get(key)]);
+    for (const [name, port] of Object.entries({ "jobManager.blobServerPort": cluster.ports.blobServer, "taskManager.rpcPort": cluster.ports.taskManagerRpc, ...Object.fromEntries(reporterPorts) })) {
       if (typeof port !== "number") problems.error(name, port, "must be a single port on Kubernetes (a container port cannot be a range)", "give one port number.");
     }
     problems.throwIfErrors(`FlinkCluster "${cluster.node.path}":`);
