@@ -3,6 +3,7 @@ import { FlinkVersion } from "./config/version";
 import type { MetricReporter } from "./config/settings";
 import type { IFlinkStateStorage } from "./flink-state-storage";
 import type { DeployableCluster } from "./targets/target";
+import type { TlsSecret } from "./tls/tls-secret";
 
 /** An IAM policy statement as plain data; a target renders it into the policy of the cluster's role. */
 export interface IamStatement {
@@ -70,6 +71,25 @@ export interface HighAvailabilityNeeds {
   readonly quorum?: QuorumAccess;
 }
 
+/** One TLS store a target builds at start from its secret. */
+export interface TlsStoreNeeds {
+  readonly purpose: "internal" | "rest";
+  /** Flink's key prefix: security.ssl.internal or security.ssl.rest. */
+  readonly prefix: string;
+  readonly secret: TlsSecret;
+  /** Mutual REST: the key of the PEM secret that holds the client CA. */
+  readonly clientCaKey?: string;
+}
+
+/** What TLS asks of the target: build the stores before Flink starts, speak https to REST. */
+export interface TlsNeeds {
+  readonly stores: readonly TlsStoreNeeds[];
+  /** REST is https: probes, health checks and the restUrl output follow. */
+  readonly restHttps: boolean;
+  /** REST wants a client certificate: probes and health checks can only check the port. */
+  readonly restMutual: boolean;
+}
+
 /**
  * What a feature (state storage, HA, monitoring, TLS) adds to one cluster. A feature never creates a
  * target's resources; the target turns these into resources for its platform.
@@ -90,6 +110,10 @@ export interface ClusterContribution {
   readonly highAvailability?: HighAvailabilityNeeds;
   /** Values for the cluster's outputs, by name, e.g. { stateBucket: "..." }. */
   readonly outputs?: Readonly<Record<string, string>>;
+  /** TLS: the stores the target builds at start, and https for REST. */
+  readonly tls?: TlsNeeds;
+  /** Keys whose values only exist on the nodes (passwords), with where they come from, noted in the rendered config.yaml. */
+  readonly secretKeys?: Readonly<Record<string, string>>;
   /** Metric reporters the feature configures (monitoring); their ports are the cluster's metrics ports. */
   readonly metricReporters?: readonly MetricReporter[];
   /** Who may reach the metrics ports, beside the target's own metricsAccess. */

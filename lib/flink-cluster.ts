@@ -11,6 +11,7 @@ import { FlinkVersion } from "./config/version";
 import { IFlinkStateStorage } from "./flink-state-storage";
 import { FlinkHA } from "./ha/flink-ha";
 import type { FlinkMonitoring } from "./monitoring/flink-monitoring";
+import type { FlinkTls } from "./tls/flink-tls";
 import { FlinkFilesDirectory, RenderedFiles } from "./private/flink-files";
 import { reportUnderCdktfCli } from "./private/report";
 import { DeployableCluster, IFlinkTarget } from "./targets/target";
@@ -42,6 +43,12 @@ export interface FlinkClusterProps extends FlinkSettings {
    * @default - none
    */
   readonly monitoring?: FlinkMonitoring;
+  /**
+   * TLS for internal traffic and the REST API, with stores built on each node from a secret:
+   * `new FlinkTls(scope, "tls", { internal: { secret }, rest: { secret } })`.
+   * @default - none: plain TCP and http
+   */
+  readonly tls?: FlinkTls;
   /** Tags for every resource the cluster creates, beside `flink:cluster` and `flink:version`. @default - none */
   readonly tags?: Readonly<Record<string, string>>;
 }
@@ -99,7 +106,7 @@ export class FlinkCluster extends Construct implements DeployableCluster {
     problems.throwIfErrors(errorPrefix);
     const info: ClusterInfo = { clusterName: this.clusterName, version: this.version, stateStorage: props.stateStorage, platform: this.platform };
     const self = this as Writable<FlinkCluster>;
-    self.contributions = [props.target?.contribute(info), props.stateStorage?.bind(info), props.ha?.bind(info), props.monitoring?.bind(info)].filter((c): c is ClusterContribution => c !== undefined);
+    self.contributions = [props.target?.contribute(info), props.stateStorage?.bind(info), props.ha?.bind(info), props.monitoring?.bind(info), props.tls?.bind(info)].filter((c): c is ClusterContribution => c !== undefined);
 
     checkLogging(props.logging ?? {}, problems);
     const features = this.contributions.map((c) => ({ property: c.property, config: c.config ?? {}, metricReporters: c.metricReporters }));
@@ -118,7 +125,7 @@ export class FlinkCluster extends Construct implements DeployableCluster {
       taskManager: this.configuration.taskManagerMemory && memoryToJson(this.configuration.taskManagerMemory),
       jobManager: this.configuration.jobManagerMemory && memoryToJson(this.configuration.jobManagerMemory),
     } as FlinkMemoryBreakdown;
-    self.configYaml = renderConfigYaml(this.configuration);
+    self.configYaml = renderConfigYaml(this.configuration, Object.assign({}, ...this.contributions.map((c) => c.secretKeys ?? {})));
     self.log4jProperties = renderLog4jProperties(props.logging);
     self.memoryJson = JSON.stringify(this.derivedMemory, null, 2) + "\n";
     self.flinkFiles = { "config.yaml": this.configYaml, "log4j-console.properties": this.log4jProperties };

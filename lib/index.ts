@@ -32,3 +32,6 @@ export { FlinkMetricNames, flinkMetricNames } from "./monitoring/metric-names";
 export { AlertRuleOptions, PrometheusRule, PrometheusRuleGroup, alertRuleGroup } from "./monitoring/alert-rules";
 export { DashboardOptions, flinkDashboard } from "./monitoring/dashboard";
 export { scrapeJob, prometheusConfig } from "./monitoring/scrape-config";
+export { FlinkTls, FlinkTlsProps, FlinkTlsRestOptions, FlinkTlsProtocol, TLS_STORE_DIR, FINAL_CONF_DIR } from "./tls/flink-tls";
+export { TlsSecret, TlsStoreFormat, CertManagerOptions } from "./tls/tls-secret";
+export { TLS_SETUP_SCRIPT } from "./tls/tls-setup-script";

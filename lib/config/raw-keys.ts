@@ -49,7 +49,7 @@ const FEATURE_SWITCHES: ReadonlyArray<{ pattern: RegExp; fix: string }> = [
   { pattern: /^(high-availability(\.type)?|recovery\.mode)$/, fix: "use the cluster's ha property: ha: new FlinkHA(scope, \"ha\", { zookeeper: {...} }) or { kubernetes: {} }; it opens the quorum, grants leader election and sets the storage directory." },
   {
     pattern: /^security\.ssl\.(enabled|internal\.enabled|rest\.enabled)$/,
-    fix: "TLS needs a keystore and truststore on every node, which cdktf-flink does not deliver yet (a typed TLS feature is planned); until then no target can run it. Remove the key.",
+    fix: "use the cluster's tls property: tls: new FlinkTls(scope, \"tls\", { internal: { secret }, rest: { secret } }); it builds the stores on every node from a secret.",
   },
   {
     pattern: /^security\.kerberos\.login\.(keytab|principal)$/,
@@ -58,6 +58,16 @@ const FEATURE_SWITCHES: ReadonlyArray<{ pattern: RegExp; fix: string }> = [
 ];
 
 const rawProperty = (key: string) => `rawConfig[${JSON.stringify(key)}]`;
+
+/** Keys whose value is a secret: written into config.yaml it would sit in the ConfigMap, the user data and the Terraform JSON. */
+const SECRET_KEY = /(password|secret|token|credential)/i;
+const PRIVATE_KEY = /-----BEGIN [A-Z ]*PRIVATE KEY-----/;
+
+/** A secret given as a value: config.yaml has no secret references, so the value itself would be rendered. */
+function literalSecret(key: string, value: RawConfigValue): boolean {
+  const text = typeof value === "string" ? value : JSON.stringify(value);
+  return (SECRET_KEY.test(key) && value !== "" && value !== false) || PRIVATE_KEY.test(text);
+}
 
 /**
  * Checks raw (or feature) keys against the version's catalog and adds them after the keys already
@@ -81,6 +91,11 @@ export function checkRawKeys(
     const switchKey = feature || !switchesOn ? undefined : FEATURE_SWITCHES.find((f) => f.pattern.test(key));
     if (switchKey) {
       problems.error(property, value, "switches on a feature that rawConfig cannot wire", switchKey.fix);
+      continue;
+    }
+    if (!feature && literalSecret(key, value)) {
+      // The value itself is never repeated in the message.
+      problems.error(property, "(a secret, not shown)", "is a password, key or credential given as a literal: it would be written into config.yaml, the ConfigMap or user data and the Terraform JSON", "give TLS stores through tls (FlinkTls with a TlsSecret), S3 access through the cluster's role (stateStorage), and keep other secrets out of the configuration.");
       continue;
     }
     if (catalog) {

@@ -2,6 +2,9 @@ import { stringify } from "yaml";
 import { FLINK_UID, pluginCopyCommands, shellQuote } from "../flink-process";
 import { systemUserCommands, verifiedTarballCommands } from "../../private/install-commands";
 import { FlinkRuntime } from "./runtime";
+import { TlsNeeds } from "../../cluster-feature";
+import { FINAL_CONF_DIR, TLS_STORE_DIR } from "../../tls/flink-tls";
+import { TLS_SETUP_SCRIPT, TLS_SOURCE_FILES, tlsSetupArgument } from "../../tls/tls-setup-script";
 
 /** How long systemd waits before starting a crashed Flink process again. */
 export const RESTART_SEC = 10;
@@ -32,6 +35,56 @@ export interface NodeSetup {
    * @default false
    */
   readonly announceOwnAddress?: boolean;
+  /** TLS: the stores fetched from Secrets Manager and built at every start, before Flink. @default - none */
+  readonly tls?: TlsNeeds;
+}
+
+const TLS_SETUP = "/usr/local/sbin/flink-tls-setup.sh";
+const TLS_SECRETS = "/usr/local/sbin/flink-tls-secrets.sh";
+/** Where the secret files lie while the stores are built; removed right after. */
+const SECRETS_DIR = "/run/flink/secrets";
+
+/**
+ * Runs as root before every start: reads each store's secret with the instance role (the value goes
+ * through a pipe, never a command line or a file outside /run), builds the stores and the config.yaml
+ * with their passwords (tmpfs, mode 0600, the flink user's), and removes the secret files again. A
+ * new secret version takes effect at the next start.
+ */
+function tlsSecretsScript(tls: TlsNeeds): string {
+  const lines = [
+    "#!/bin/bash",
+    "# Fetches Flink's TLS secrets and builds its stores and config.yaml (cdktf-flink); runs before every start.",
+    "set -euo pipefail",
+    "umask 077",
+    `rm -rf /run/flink && mkdir -p ${SECRETS_DIR}`,
+    "fetch() {",
+    '  region=$(echo "$2" | cut -d: -f4)',
+    '  mkdir -p "$3"',
+    '  aws secretsmanager get-secret-value --region "$region" --secret-id "$2" --query SecretString --output text | python3 -c "$FETCH_PY" "$1" "$3" "${4:-}"',
+    "}",
+    // Writes the secret's JSON entries the format needs as files; .p12 entries are base64.
+    `FETCH_PY='
+import base64, json, os, sys
+files = {"pem": ${JSON.stringify(TLS_SOURCE_FILES.pem)}, "pkcs12": ${JSON.stringify(TLS_SOURCE_FILES.pkcs12)}}[sys.argv[1]]
+entries = json.load(sys.stdin)
+wanted = {name: name for name in files}
+if sys.argv[3]:
+    wanted[sys.argv[3]] = "client-ca.crt"
+for key, name in wanted.items():
+    if key not in entries:
+        sys.exit("flink-tls-secrets: the secret has no entry " + key)
+    value = entries[key]
+    data = base64.b64decode(value) if name.endswith(".p12") else value.encode()
+    with open(os.path.join(sys.argv[2], name), "wb") as out:
+        out.write(data)
+'`,
+  ];
+  for (const store of tls.stores) {
+    lines.push(`fetch ${store.secret.format} ${shellQuote(store.secret.ref.secretArn!)} ${SECRETS_DIR}/${store.purpose}${store.clientCaKey ? ` ${shellQuote(store.clientCaKey)}` : ""}`);
+  }
+  const args = tls.stores.map((st) => shellQuote(tlsSetupArgument(st.prefix, st.secret.format, `${SECRETS_DIR}/${st.purpose}`, `${TLS_STORE_DIR}/${st.purpose}`)));
+  lines.push(`${TLS_SETUP} ${CONF_DIR} ${FINAL_CONF_DIR} ${args.join(" ")}`, `rm -rf ${SECRETS_DIR}`, "chown -R flink:flink /run/flink");
+  return lines.join("\n") + "\n";
 }
 
 /** Holds FLINK_NODE_ADDRESS, the instance's private address, for a JobManager that announces it. */
@@ -63,6 +116,8 @@ function installScript(setup: NodeSetup): string {
     );
   } else {
     lines.push("dnf install -y docker", "systemctl enable --now docker", `docker pull ${shellQuote(runtime.options.image!)}`);
+    // The TLS setup builds the stores on the host, with the JDK's keytool.
+    if (setup.tls) lines.push("dnf install -y java-17-amazon-corretto-headless");
   }
   if (setup.announceOwnAddress) {
     lines.push(
@@ -86,14 +141,17 @@ function systemdUnit(setup: NodeSetup): string {
   const ownAddress = setup.announceOwnAddress ? OWN_ADDRESS_KEYS.map((key) => ` -D ${key}=\${FLINK_NODE_ADDRESS}`).join("") : "";
   const script = `${role}.sh start-foreground${ownAddress}`;
   const service: string[] = setup.announceOwnAddress ? [`EnvironmentFile=${NODE_ENV}`] : [];
+  // "+": as root, though the service runs as flink; before every start, so a restart reads the secret again.
+  if (setup.tls) service.push(`ExecStartPre=+${TLS_SECRETS}`);
+  const confDir = setup.tls ? FINAL_CONF_DIR : CONF_DIR;
   const unit = [`Description=Apache Flink ${role === "jobmanager" ? "JobManager" : "TaskManager"} (cdktf-flink)`, "After=network-online.target", "Wants=network-online.target"];
   if (runtime.kind === "tarball") {
-    service.push("User=flink", "Group=flink", `Environment=FLINK_CONF_DIR=${CONF_DIR}`, `Environment=FLINK_LOG_DIR=${LOG_DIR}`, `ExecStart=/opt/flink/bin/${script}`);
+    service.push("User=flink", "Group=flink", `Environment=FLINK_CONF_DIR=${confDir}`, `Environment=FLINK_LOG_DIR=${LOG_DIR}`, `ExecStart=/opt/flink/bin/${script}`);
   } else {
     const name = serviceName(role);
     // The image's entry point rewrites config.yaml; starting the script directly keeps ours byte for byte.
     const start = [...pluginCopyCommands("/opt/flink", setup.plugins), `exec /opt/flink/bin/${script}`].join(" && ");
-    const volumes = [`${CONF_DIR}:/opt/flink/conf:ro`, `${LOG_DIR}:/opt/flink/log`, ...setup.localDirs.map((d) => `${d}:${d}`)];
+    const volumes = [`${confDir}:/opt/flink/conf:ro`, ...(setup.tls ? [`${TLS_STORE_DIR}:${TLS_STORE_DIR}:ro`] : []), `${LOG_DIR}:/opt/flink/log`, ...setup.localDirs.map((d) => `${d}:${d}`)];
     unit.push("After=docker.service", "Requires=docker.service");
     service.push(
       `ExecStartPre=-/usr/bin/docker rm -f ${name}`,
@@ -130,6 +188,12 @@ export function renderUserData(setup: NodeSetup): string {
       { path: CLOUDWATCH_CONFIG, permissions: "0644", content: cloudWatchAgentConfig(setup) },
       { path: "/usr/local/sbin/flink-install.sh", permissions: "0755", content: installScript(setup) },
       { path: `/etc/systemd/system/${service}.service`, permissions: "0644", content: systemdUnit(setup) },
+      ...(setup.tls
+        ? [
+            { path: TLS_SETUP, permissions: "0755", content: TLS_SETUP_SCRIPT },
+            { path: TLS_SECRETS, permissions: "0700", content: tlsSecretsScript(setup.tls) },
+          ]
+        : []),
     ],
     // One command, so that a failed install does not leave a unit restarting forever over the cause.
     runcmd: [["sh", "-c", `/usr/local/sbin/flink-install.sh && systemctl daemon-reload && systemctl enable --now ${service}.service`]],

@@ -34,6 +34,12 @@ function portRange(port: number | string): [number, number] {
   return [low, high];
 }
 
+/** How REST speaks: plain http, https, or https that wants a client certificate. */
+function restTls(cluster: DeployableCluster): "none" | "https" | "mutual" {
+  const tls = cluster.contributions.find((c) => c.tls)?.tls;
+  return tls?.restMutual ? "mutual" : tls?.restHttps ? "https" : "none";
+}
+
 /** The tag that names an instance's Flink role (jobmanager or taskmanager). */
 export const COMPONENT_TAG = "flink:component";
 
@@ -106,6 +112,7 @@ export class FlinkEc2Deployment extends Construct {
         recordName: target.jobManagerAddress(cluster),
         tags: tags("rest"),
         ruleTags: this.ruleTags,
+        restTls: restTls(cluster),
       });
     }
     // With a load balancer, users reach REST through it only.
@@ -135,6 +142,7 @@ export class FlinkEc2Deployment extends Construct {
     const logGroupName = target.logGroupName(cluster);
     this.logGroup = new CloudwatchLogGroup(this, "Logs", { name: logGroupName, retentionInDays: p.logRetentionDays ?? 30, tags: tags("logs") });
     const plugins = requiredPlugins(cluster);
+    const tls = cluster.contributions.find((c) => c.tls)?.tls;
     const localDir = cluster.configuration.entries.get("state.backend.rocksdb.localdir");
     const setup = (role: FlinkRole) =>
       renderUserData({
@@ -145,6 +153,7 @@ export class FlinkEc2Deployment extends Construct {
         localDirs: typeof localDir === "string" ? [localDir] : [],
         logGroupName,
         announceOwnAddress: role === "jobmanager" && severalJobManagers,
+        tls,
       });
     this.userData = { jobmanager: setup("jobmanager"), taskmanager: setup("taskmanager") };
     for (const role of ["jobmanager", "taskmanager"] as const) {
@@ -301,6 +310,6 @@ export class FlinkEc2Deployment extends Construct {
   private outputs(cluster: DeployableCluster, target: Ec2Target): void {
     const address = target.jobManagerAddress(cluster);
     const rest = `${address}:${cluster.ports.rest}`;
-    addClusterOutputs(this, cluster, { jobManagerAddress: address, rest, restUrl: `http://${rest}`, session: true });
+    addClusterOutputs(this, cluster, { jobManagerAddress: address, rest, restUrl: `${restTls(cluster) === "none" ? "http" : "https"}://${rest}`, session: true });
   }
 }

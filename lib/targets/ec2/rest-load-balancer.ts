@@ -25,6 +25,8 @@ export interface RestLoadBalancerProps {
   readonly recordName: string;
   readonly tags: Readonly<Record<string, string>>;
   readonly ruleTags: Readonly<Record<string, string>>;
+  /** REST TLS: the health check speaks https, or with mutual TLS only checks the port. @default "none" */
+  readonly restTls?: "none" | "https" | "mutual";
 }
 
 /**
@@ -67,7 +69,11 @@ export class RestLoadBalancer extends Construct {
       vpcId: props.vpcId,
       targetType: "instance",
       deregistrationDelay: "30",
-      healthCheck: { protocol: "HTTP", port: "traffic-port", ...REST_HEALTH_CHECK },
+      // A REST port that wants a client certificate can only be checked open.
+      healthCheck:
+        props.restTls === "mutual"
+          ? { protocol: "TCP", port: "traffic-port", interval: REST_HEALTH_CHECK.interval, healthyThreshold: REST_HEALTH_CHECK.healthyThreshold, unhealthyThreshold: REST_HEALTH_CHECK.unhealthyThreshold }
+          : { protocol: props.restTls === "https" ? "HTTPS" : "HTTP", port: "traffic-port", ...REST_HEALTH_CHECK },
       tags: props.tags,
       lifecycle: { createBeforeDestroy: true },
     });

@@ -13,8 +13,10 @@ import { StatefulSetV1 } from "@cdktf/provider-kubernetes/lib/stateful-set-v1";
 import { Fn, TerraformLocal, Token } from "cdktf";
 import { Construct } from "constructs";
 import { escapeTerraformTemplate } from "../../private/terraform-text";
+import { TLS_SETUP_SCRIPT } from "../../tls/tls-setup-script";
+import { TLS_SETUP_KEY, certManagerCertificates, tlsPodParts } from "./tls-pod";
 import { FLINK_UID, addClusterOutputs, metricsSources, pluginCopyCommands, requiredPlugins, shellQuote } from "../flink-process";
-import { HighAvailabilityNeeds } from "../../cluster-feature";
+import { HighAvailabilityNeeds, TlsNeeds } from "../../cluster-feature";
 import { DeployableCluster } from "../target";
 import { KubernetesAccess, KubernetesMode, KubernetesResources, KubernetesScheduling, KubernetesTarget, LOCAL_STATE_DIR } from "./kubernetes-target";
 
@@ -60,12 +62,14 @@ export class FlinkKubernetesDeployment extends Construct {
   private readonly cluster: DeployableCluster;
   private readonly namespaceName: string;
   private readonly ha?: HighAvailabilityNeeds;
+  private readonly tls?: TlsNeeds;
 
   constructor(scope: Construct, id: string, props: FlinkKubernetesDeploymentProps) {
     super(scope, id);
     this.target = props.target;
     this.cluster = props.cluster;
     this.ha = this.cluster.contributions.find((c) => c.highAvailability)?.highAvailability;
+    this.tls = this.cluster.contributions.find((c) => c.tls)?.tls;
     const p = this.target.props;
     const name = this.cluster.clusterName;
 
@@ -98,7 +102,8 @@ export class FlinkKubernetesDeployment extends Construct {
     }
 
     // Terraform renders ConfigMap data as templates: literal ${...} (log4j lookups) is escaped, references stay.
-    const files = this.cluster.flinkFiles;
+    // With TLS the init container runs the setup script from the ConfigMap too.
+    const files = this.tls ? { ...this.cluster.flinkFiles, [TLS_SETUP_KEY]: TLS_SETUP_SCRIPT } : this.cluster.flinkFiles;
     this.configMap = new ConfigMapV1(this, "Config", {
       metadata: this.metadata(`${name}-config`),
       data: Object.fromEntries(Object.keys(files).sort().map((file) => [file, escapeTerraformTemplate(files[file])])),
@@ -199,10 +204,14 @@ export class FlinkKubernetesDeployment extends Construct {
     }
 
     const rest = `${name}-rest.${p.namespace.name}.svc:${ports.rest}`;
+    if (this.tls) {
+      const services = [`${name}-rest`, this.target.jobManagerService(this.cluster)];
+      certManagerCertificates(this, name, this.namespaceName, this.tls, services.flatMap((s) => [s, `${s}.${p.namespace.name}.svc`]), this.labels());
+    }
     addClusterOutputs(this, this.cluster, {
       jobManagerAddress: this.target.jobManagerAddress(this.cluster),
       rest,
-      restUrl: p.ingress ? `${p.ingress.tlsSecretName ? "https" : "http"}://${p.ingress.host}` : `http://${rest}`,
+      restUrl: p.ingress ? `${p.ingress.tlsSecretName ? "https" : "http"}://${p.ingress.host}` : `${this.tls?.restHttps ? "https" : "http"}://${rest}`,
       session: mode.kind === "session",
     });
   }
@@ -268,6 +277,8 @@ export class FlinkKubernetesDeployment extends Construct {
     // The image's entry point rewrites config.yaml; starting Flink's script directly keeps ours byte for byte.
     const script = [...pluginCopyCommands("/opt/flink", plugins), ...start].join(" && ");
     const memory = this.memoryLimit(role, resources);
+    const tls = this.tls ? tlsPodParts(this.cluster.clusterName, this.tls, "config", CONF_DIR) : undefined;
+    const containerSecurity = { runAsNonRoot: true, runAsUser: FLINK_USER, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } };
     const cpuRequest = String(resources?.cpuRequest ?? (role === "taskmanager" ? (this.cluster.configuration.taskSlots ?? 1) : 1));
     const cpuLimit = String(resources?.cpuLimit ?? cpuRequest);
     // Writable places on a read-only root: Flink's temp and log directories, and the plugin folders.
@@ -286,6 +297,20 @@ export class FlinkKubernetesDeployment extends Construct {
       toleration: scheduling?.tolerations?.map((t) => ({ ...t })),
       priorityClassName: scheduling?.priorityClassName,
       affinity: this.affinity(role, scheduling),
+      // TLS: the stores and the config.yaml with their passwords, built before Flink starts.
+      initContainer: tls
+        ? [
+            {
+              name: "tls-setup",
+              image: p.image,
+              imagePullPolicy: p.imagePullPolicy ?? "IfNotPresent",
+              command: tls.initCommand,
+              resources: { requests: { cpu: "100m", memory: "256Mi" }, limits: { cpu: "500m", memory: "256Mi" } },
+              securityContext: containerSecurity,
+              volumeMount: [...tls.initMounts, { name: "tmp", mountPath: "/tmp" }],
+            },
+          ]
+        : undefined,
       container: [
         {
           name: role,
@@ -294,7 +319,7 @@ export class FlinkKubernetesDeployment extends Construct {
           command: ["/bin/bash", "-c", script],
           port: containerPorts,
           env: [
-            { name: "FLINK_CONF_DIR", value: CONF_DIR },
+            { name: "FLINK_CONF_DIR", value: tls?.confDir ?? CONF_DIR },
             { name: "POD_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } },
             ...(this.ha && role === "jobmanager" ? [{ name: "POD_IP", valueFrom: { fieldRef: { fieldPath: "status.podIP" } } }] : []),
           ],
@@ -302,11 +327,11 @@ export class FlinkKubernetesDeployment extends Construct {
           livenessProbe: { tcpSocket: [{ port: "rpc" }], initialDelaySeconds: 30, periodSeconds: 60 },
           readinessProbe:
             role === "jobmanager"
-              ? { httpGet: { path: "/config", port: "rest" }, initialDelaySeconds: 10, periodSeconds: 10 }
+              ? this.restProbe()
               : { tcpSocket: [{ port: "rpc" }], initialDelaySeconds: 10, periodSeconds: 10 },
-          securityContext: { runAsNonRoot: true, runAsUser: FLINK_USER, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } },
+          securityContext: containerSecurity,
           volumeMount: [
-            { name: "config", mountPath: CONF_DIR, readOnly: true },
+            ...(tls ? tls.mainMounts : [{ name: "config", mountPath: CONF_DIR, readOnly: true }]),
             ...scratch.map((v) => ({ name: v.name, mountPath: v.path })),
             ...(localState ? [{ name: localState.name, mountPath: localState.path }] : []),
           ],
@@ -314,11 +339,18 @@ export class FlinkKubernetesDeployment extends Construct {
       ],
       volume: [
         { name: "config", configMap: { name: this.configMap.metadata.name } },
+        ...(tls?.volumes ?? []),
         ...scratch.map((v) => ({ name: v.name, emptyDir: {} })),
         // On a StatefulSet the local state comes from the volume claim template instead.
         ...(localState && !this.target.props.taskManagers.localStateVolume ? [{ name: localState.name, emptyDir: {} }] : []),
       ],
     };
+  }
+
+  /** The JobManager is ready when REST answers: over https with REST TLS; a mutual REST port can only be checked open. */
+  private restProbe() {
+    if (this.tls?.restMutual) return { tcpSocket: [{ port: "rest" }], initialDelaySeconds: 10, periodSeconds: 10 };
+    return { httpGet: { path: "/config", port: "rest", scheme: this.tls?.restHttps ? "HTTPS" : "HTTP" }, initialDelaySeconds: 10, periodSeconds: 10 };
   }
 
   /** The limit (and request): the user's, or exactly Flink's process size. */

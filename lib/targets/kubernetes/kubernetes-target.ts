@@ -222,6 +222,14 @@ export class KubernetesTarget implements IFlinkTarget {
     if (p.ingress && !(p.restAccess?.namespaceLabels?.length || p.restAccess?.podLabels?.length || p.restAccess?.cidrs?.length)) {
       problems.error("target.ingress", p.ingress.host, "cannot reach the REST API: the NetworkPolicy admits no one to it", 'add the ingress controller to restAccess, e.g. { namespaceLabels: [{ "kubernetes.io/metadata.name": "ingress-nginx" }] }.');
     }
+    const tls = cluster.contributions.find((c) => c.tls)?.tls;
+    const backendProtocol = Object.entries(p.ingress?.annotations ?? {}).find(([key]) => key.endsWith("/backend-protocol"))?.[1];
+    if (p.ingress && tls?.restHttps && backendProtocol?.toUpperCase() !== "HTTPS") {
+      problems.error("target.ingress.annotations", backendProtocol, "must make the ingress controller speak https to the REST Service: REST has TLS, and a plain-http backend gets no answer", 'add "nginx.ingress.kubernetes.io/backend-protocol": "HTTPS" (ingress-nginx) or "alb.ingress.kubernetes.io/backend-protocol": "HTTPS" (AWS Load Balancer Controller).');
+    }
+    if (p.ingress && tls?.restMutual) {
+      problems.error("target.ingress", p.ingress.host, "cannot pass REST's mutual TLS through: the controller would have to present a client certificate itself", "give the ingress controller a client certificate (e.g. ingress-nginx proxy-ssl-secret) and then set restAccess instead of ingress, or drop mutual.");
+    }
     for (const [name, access] of [["restAccess", p.restAccess], ["metricsAccess", p.metricsAccess]] as const) {
       (access?.cidrs ?? []).forEach((cidr, i) => {
         if (known(cidr) && !isIpv4Cidr(cidr)) problems.error(`target.${name}.cidrs[${i}]`, cidr, "must be an IPv4 CIDR block such as 10.0.0.0/16", "fix the CIDR block.");
