@@ -33,7 +33,7 @@ export interface PlatformInfo {
   readonly namespace?: string;
   /** How many JobManagers the target runs. */
   readonly jobManagers: number;
-  /** How many TaskManagers should be registered: EC2's minimum, Kubernetes' replicas. */
+  /** How many TaskManagers should be registered: EC2's desired count, Kubernetes' replicas. */
   readonly taskManagers: number;
   /** Session (jobs submitted to it) or application (one job started with the cluster). */
   readonly mode: "session" | "application";

@@ -50,10 +50,15 @@ describe("FlinkMonitoring: the reporter", () => {
     expect(config["metrics.reporter.prom.factory.class"]).toBe("org.apache.flink.metrics.prometheus.PrometheusReporterFactory");
     expect(config["metrics.reporter.prom.port"]).toBe("9250-9260");
     expect(config["metrics.reporter.prom.scope.variables.additional"]).toBe("cluster:orders");
+    // Label values as given: with Flink's default filter a cluster "orders-prod" would be exported "orders_prod".
+    expect(config["metrics.reporter.prom.filterLabelValueCharacters"]).toBe(false);
     expect(config["metrics.job.status.enable"]).toEqual(["STATE", "CURRENT_TIME"]);
     expect(Object.keys(config).filter((k) => /\.(class|host)$/.test(k) && !k.endsWith("factory.class"))).toEqual([]);
-    // A range: the scrape configuration uses its first port (each process is alone on its host).
-    expect(parse(read(flinkDir, MONITORING_FILES.scrape)).scrape_configs[0].file_sd_configs).toBeDefined();
+  });
+
+  test("a port range: EC2 discovery scrapes its first port (every process is alone on its instance)", () => {
+    const { flinkDir } = ec2Stack({ port: "9250-9260" });
+    expect(parse(read(flinkDir, MONITORING_FILES.scrape)).scrape_configs[0].ec2_sd_configs[0].port).toBe(9250);
   });
 
   test("a Prometheus reporter in metricReporters beside monitoring is an error naming both", () => {
@@ -113,15 +118,18 @@ describe("FlinkMonitoring on EC2", () => {
     for (const file of Object.values(MONITORING_FILES)) expect(read(again.flinkDir, file)).toBe(read(flinkDir, file));
   });
 
-  test("grantEc2Discovery gives a Prometheus role what ec2_sd_configs calls, nothing more", () => {
+  test("grantEc2Discovery gives a Prometheus role what ec2_sd_configs calls, nothing more; once per role", () => {
     const { tf: granted } = synthStack((app) => {
       const stack = new TerraformStack(app, "mon");
       new AwsProvider(stack, "aws", { region: "eu-west-1" });
-      new FlinkMonitoring(stack, "m").grantEc2Discovery("prometheus");
+      const monitoring = new FlinkMonitoring(stack, "m");
+      monitoring.grantEc2Discovery("prometheus");
+      monitoring.grantEc2Discovery("prometheus-staging");
       return stack;
     });
-    const [policy] = all(granted, "aws_iam_role_policy");
-    expect(policy.role).toBe("prometheus");
+    const [policy, second] = all(granted, "aws_iam_role_policy");
+    expect([policy.role, second.role].sort()).toEqual(["prometheus", "prometheus-staging"]);
+    expect(policy.name).not.toBe(second.name);
     expect(JSON.parse(policy.policy).Statement).toEqual([{ Sid: "PrometheusEc2Discovery", Effect: "Allow", Action: ["ec2:DescribeInstances", "ec2:DescribeAvailabilityZones"], Resource: "*" }]);
   });
 
@@ -202,6 +210,9 @@ describe("FlinkMonitoring: bad input fails at synth time with the fix", () => {
     ["an EKS scraper for an EC2 cluster", { managedPrometheus: { eksScraper: { eksClusterArn: "arn:aws:eks:eu-west-1:111122223333:cluster/x", subnetIds: ["subnet-1"] } } }, "ec2", /managedPrometheus\.eksScraper scrapes Kubernetes pods, but cluster orders runs on ec2/],
     ["alias beside an existing workspace", { managedPrometheus: { alias: "x", existingWorkspace: { id: "ws-1", arn: "arn:aws:aps:eu-west-1:111122223333:workspace/ws-1" } } }, "ec2", /managedPrometheus sets alias or kmsKeyArn, which only a created workspace takes/],
     ["a reporter name Flink cannot use", { reporterName: "my prom" }, "ec2", /reporterName must be letters.*\(got "my prom"\)/],
+    ["a managed scraper into a workspace with a customer managed key", { managedPrometheus: { kmsKeyArn: "arn:aws:kms:eu-west-1:111122223333:key/fake", eksScraper: { eksClusterArn: "arn:aws:eks:eu-west-1:111122223333:cluster/x", subnetIds: ["subnet-1"] } } }, "kubernetes", /managedPrometheus\.kmsKeyArn cannot be used with eksScraper/],
+    ["Kubernetes options for an EC2 cluster", { kubernetes: { podMonitor: { labels: { release: "kps" } } } }, "ec2", /kubernetes applies to clusters on Kubernetes, but cluster orders runs on ec2/],
+    ["an EC2 region for a Kubernetes cluster", { ec2Region: "eu-west-1" }, "kubernetes", /ec2Region applies to EC2 discovery, but cluster orders runs on kubernetes/],
   ] as Array<[string, FlinkMonitoringProps, "ec2" | "kubernetes", RegExp]>)("%s", (_what, props, target, message) => {
     expect(build(props, target)).toThrow(message);
   });

@@ -422,14 +422,14 @@ function writeMetricReporters(w: KeyWriter, reporters: ReadonlyArray<{ reporter:
   const names = reporters.map((r) => r.reporter.name);
   w.set("metrics.reporters", reporters[0].property.replace(/\[\d+\]$/, ""), names.join(","));
   reporters.forEach(({ reporter, property: p }, i) => {
-    if (!/^[A-Za-z][A-Za-z0-9_-]*$/.test(reporter.name) || names.indexOf(reporter.name) !== i) {
-      w.read.problems.error(`${p}.name`, reporter.name, "must be a unique name of letters, digits, '_' or '-'", "give each reporter its own simple name such as \"prom\".");
-      return;
-    }
     // A feature's reporter (monitoring) replaces the user's of the same kind, which would bind a second port.
     const twin = reporters.findIndex((other) => other.reporter.factoryClass === reporter.factoryClass);
     if (twin !== i && !p.startsWith("metricReporters[") && reporters[twin].property.startsWith("metricReporters[")) {
       w.read.problems.error(reporters[twin].property, reporters[twin].reporter.name, `configures the same reporter (${reporter.factoryClass}) as ${p}: one process cannot serve it twice`, `remove it from ${reporters[twin].property}; ${p} sets it up.`);
+      return;
+    }
+    if (!/^[A-Za-z][A-Za-z0-9_-]*$/.test(reporter.name) || names.indexOf(reporter.name) !== i) {
+      w.read.problems.error(`${p}.name`, reporter.name, "must be a unique name of letters, digits, '_' or '-'", "give each reporter its own simple name such as \"prom\".");
       return;
     }
     w.text(`metrics.reporter.${reporter.name}.factory.class`, p, reporter.factoryClass);

@@ -266,8 +266,9 @@ const DEFINITIONS: readonly AlertDefinition[] = [
       return {
         severity: "critical",
         expr: anyOf(
-          // The offset term keeps a job that started less than a window ago, with its counter still at 0, from firing.
-          `${perJob(`increase(${completed}[${window}])`)} < 1 and on (${JOB_LABELS}) ${perJob(`${completed} offset ${window}`)}`,
+          // The offset term keeps a job that started less than a window ago, with its counter still at 0, from
+          // firing; the last term one that ended (cancelled, finished) and whose series is gone now.
+          `${perJob(`increase(${completed}[${window}])`)} < 1 and on (${JOB_LABELS}) ${perJob(`${completed} offset ${window}`)} and on (${JOB_LABELS}) ${perJob(completed)}`,
           // Absent only counts while a job runs: a session cluster without jobs is FlinkNoRunningJobs' business, a dead JobManager FlinkJobManagerDown's.
           `absent(${completed}) and on (cluster) max by (cluster) (${select(cluster, names.runningJobs)}) > 0`,
         ),
@@ -284,7 +285,7 @@ const DEFINITIONS: readonly AlertDefinition[] = [
     name: "FlinkCheckpointSlow",
     words: {
       severity: "warning",
-      condition: "`max by (job)` of lastCheckpointDuration (ms) is above the threshold; only with checkpointing",
+      condition: "`max by (cluster, job_id, job_name)` of lastCheckpointDuration (ms) is above the threshold; only with checkpointing",
       threshold: "min(checkpoint interval, checkpoint timeout / 2)",
       defaultFor: "max(5m, 2 × checkpoint interval): the last duration stands until the next checkpoint, so about two slow checkpoints in a row",
     },

@@ -4,6 +4,7 @@ import { PrometheusScraper } from "@cdktf/provider-aws/lib/prometheus-scraper";
 import { PrometheusWorkspace } from "@cdktf/provider-aws/lib/prometheus-workspace";
 import { ConfigMapV1 } from "@cdktf/provider-kubernetes/lib/config-map-v1";
 import { Manifest } from "@cdktf/provider-kubernetes/lib/manifest";
+import { NamespaceV1 } from "@cdktf/provider-kubernetes/lib/namespace-v1";
 import { Annotations, Token } from "cdktf";
 import { Construct } from "constructs";
 import { stringify } from "yaml";
@@ -17,10 +18,10 @@ import { refusal } from "../private/report";
 import { isIpv4Cidr } from "../private/validate";
 import { checkLabelKey, checkLabelValue } from "../targets/kubernetes/kubernetes-names";
 import { DeployableCluster } from "../targets/target";
-import { AlertRuleOptions, alertRuleGroup, checkAlertRuleOptions } from "./alert-rules";
+import { AlertRuleOptions, alertRuleGroup, checkAlertRuleOptions, parsePrometheusDuration } from "./alert-rules";
 import { DashboardOptions, flinkDashboard } from "./dashboard";
 import { MonitoredCluster } from "./monitored-cluster";
-import { METRICS_PORT_NAME, prometheusConfig } from "./scrape-config";
+import { METRICS_PORT_NAME, POD_TARGET_LABELS, ScrapeOptions, prometheusConfig, scrapeJob } from "./scrape-config";
 
 /** The files each monitored cluster's folder gets. */
 export const MONITORING_FILES = { scrape: "prometheus-scrape.yml", rules: "alert-rules.yml", dashboard: "grafana-dashboard.json" } as const;
@@ -34,7 +35,11 @@ export interface FlinkMonitoringKubernetesOptions {
   readonly configMaps?: boolean;
   /** Labels of the dashboard's ConfigMap: what Grafana's sidecar selects. @default { grafana_dashboard: "1" } */
   readonly dashboardLabels?: Readonly<Record<string, string>>;
-  /** Labels of the Prometheus ConfigMap (scrape configuration and rules). @default - the cluster's own labels only */
+  /**
+   * Labels of the ConfigMap that holds prometheus-scrape.yml and alert-rules.yml, for tooling that mounts
+   * or syncs labelled ConfigMaps (neither Prometheus nor prometheus-operator loads them by label: mount it,
+   * or use podMonitor and prometheusRule). @default - the cluster's own labels only
+   */
   readonly prometheusLabels?: Readonly<Record<string, string>>;
   /** prometheus-operator: a PodMonitor with these labels, which the Prometheus resource's podMonitorSelector must match (kube-prometheus-stack: `{ release: "<release name>" }`). @default - none */
   readonly podMonitor?: { readonly labels: Readonly<Record<string, string>> };
@@ -60,7 +65,10 @@ export interface FlinkManagedPrometheusOptions {
 export interface FlinkMonitoringProps {
   /** Who scrapes the metrics ports: on EC2 cidrs and securityGroupIds, on Kubernetes cidrs, namespaceLabels and podLabels. @default - nobody (a warning) */
   readonly scrapers?: NetworkSources;
-  /** The reporter's port on every process, or a range such as "9250-9260" for several processes on one host. @default 9249 */
+  /**
+   * The reporter's port on every process, or off Kubernetes a range such as "9250-9260"; every process
+   * is alone on its host or pod, so the scrape configuration uses the range's first port. @default 9249
+   */
   readonly port?: PortSpec;
   /** The reporter's name in `metrics.reporters`. @default "prom" */
   readonly reporterName?: string;
@@ -89,6 +97,7 @@ export class FlinkMonitoring extends Construct implements IClusterFeature {
   public readonly workspace?: PrometheusWorkspace;
   private readonly props: FlinkMonitoringProps;
   private readonly refused?: FlinkConfigError;
+  private discoveryGrants = 0;
 
   constructor(scope: Construct, id: string, props: FlinkMonitoringProps = {}) {
     super(scope, id);
@@ -97,9 +106,10 @@ export class FlinkMonitoring extends Construct implements IClusterFeature {
     if (props.reporterName !== undefined && !/^[A-Za-z][A-Za-z0-9_-]*$/.test(props.reporterName)) {
       problems.error("reporterName", props.reporterName, "must be letters, digits, '_' or '-', starting with a letter", 'use "prom".');
     }
-    if (props.scrapeInterval !== undefined && !/^([1-9]\d*(ms|s|m|h))+$/.test(props.scrapeInterval)) {
+    const interval = props.scrapeInterval === undefined ? undefined : parsePrometheusDuration(props.scrapeInterval);
+    if (props.scrapeInterval !== undefined && interval === undefined) {
       problems.error("scrapeInterval", props.scrapeInterval, "must be a Prometheus duration such as 15s or 1m", 'use "15s".');
-    } else if (props.scrapeInterval !== undefined && (prometheusDurationMs(props.scrapeInterval) < 5_000 || prometheusDurationMs(props.scrapeInterval) > 60_000)) {
+    } else if (interval !== undefined && (interval < 5_000 || interval > 60_000)) {
       problems.error("scrapeInterval", props.scrapeInterval, "must be from 5s to 1m: the alert windows need several samples", 'use "15s" or "30s".');
     }
     (props.scrapers?.cidrs ?? []).forEach((cidr, i) => {
@@ -118,6 +128,9 @@ export class FlinkMonitoring extends Construct implements IClusterFeature {
     const amp = props.managedPrometheus;
     if (amp?.existingWorkspace && (amp.alias !== undefined || amp.kmsKeyArn !== undefined)) {
       problems.error("managedPrometheus", Object.keys(amp), "sets alias or kmsKeyArn, which only a created workspace takes, beside existingWorkspace", "remove alias and kmsKeyArn, or existingWorkspace.");
+    }
+    if (amp?.eksScraper && amp.kmsKeyArn !== undefined) {
+      problems.error("managedPrometheus.kmsKeyArn", amp.kmsKeyArn, "cannot be used with eksScraper: AWS managed collectors do not write to a workspace with a customer managed key", "leave kmsKeyArn unset (an AWS owned key), or scrape with your own Prometheus.");
     }
     if (amp?.eksScraper && amp.eksScraper.subnetIds.length === 0) {
       problems.error("managedPrometheus.eksScraper.subnetIds", [], "must name at least one subnet for the scraper's network interfaces", "give the EKS cluster's private subnets.");
@@ -139,9 +152,11 @@ export class FlinkMonitoring extends Construct implements IClusterFeature {
 
   /** Gives a Prometheus server's IAM role (by name) the EC2 discovery the scrape configuration uses. */
   public grantEc2Discovery(roleName: string): IamRolePolicy {
-    return new IamRolePolicy(this, `Ec2Discovery-${Token.isUnresolved(roleName) ? "role" : roleName}`, {
+    const id = `Ec2Discovery${this.discoveryGrants++ || ""}`;
+    return new IamRolePolicy(this, id, {
       role: roleName,
-      name: "flink-prometheus-ec2-discovery",
+      // Named after this construct: two stacks may grant the same role.
+      name: `flink-prometheus-ec2-discovery-${this.node.addr.slice(0, 12)}${this.discoveryGrants > 1 ? `-${this.discoveryGrants}` : ""}`,
       policy: iamPolicyDocument([FlinkMonitoring.ec2DiscoveryStatement()]),
     });
   }
@@ -155,17 +170,29 @@ export class FlinkMonitoring extends Construct implements IClusterFeature {
     for (const field of foreign) {
       if ((scrapers[field] ?? []).length > 0) problems.error(`scrapers.${field}`, scrapers[field], `does not apply to a cluster on ${platform}`, platform === "ec2" ? "give cidrs or securityGroupIds." : "give cidrs, namespaceLabels or podLabels.");
     }
+    const k = this.props.kubernetes;
+    if (platform !== "kubernetes" && k && (k.podMonitor || k.prometheusRule || k.configMaps !== undefined || k.dashboardLabels || k.prometheusLabels)) {
+      problems.error("kubernetes", Object.keys(k), `applies to clusters on Kubernetes, but cluster ${cluster.clusterName} runs on ${platform ?? "no target"}`, "bind a FlinkMonitoring without kubernetes options to this cluster.");
+    }
+    if (platform !== "ec2" && this.props.ec2Region !== undefined) {
+      problems.error("ec2Region", this.props.ec2Region, `applies to EC2 discovery, but cluster ${cluster.clusterName} runs on ${platform ?? "no target"}`, "remove ec2Region, or bind this FlinkMonitoring to EC2 clusters only.");
+    }
     if (this.props.managedPrometheus?.eksScraper && platform !== "kubernetes") {
       problems.error("managedPrometheus.eksScraper", this.props.managedPrometheus.eksScraper.eksClusterArn, `scrapes Kubernetes pods, but cluster ${cluster.clusterName} runs on ${platform ?? "no target"}`, "bind this FlinkMonitoring to clusters on EKS only, or use one without eksScraper for the others.");
     }
     problems.throwIfErrors(`FlinkMonitoring "${this.node.path}" bound to cluster "${cluster.clusterName}":`);
-    if (platform && !Object.values(scrapers).some((sources) => (sources ?? []).length > 0)) {
+    if (!platform && Object.values(scrapers).some((sources) => (sources ?? []).length > 0)) {
+      Annotations.of(this).addWarning(`[flink:scrapers-ignored] cluster ${cluster.clusterName} has no target, so no network rule is made from scrapers: open its metrics port where you run it.`);
+    } else if (platform && !Object.values(scrapers).some((sources) => (sources ?? []).length > 0)) {
       Annotations.of(this).addWarning(`[flink:metrics-unreachable] no scrapers are given, so only the target's metricsAccess may reach cluster ${cluster.clusterName}'s metrics port. Set scrapers to your Prometheus servers' addresses${platform === "ec2" ? " or security groups" : " or namespace"}.`);
     }
     const name = this.props.reporterName ?? "prom";
     const config: Record<string, ConfigValue> = {
       // Every series carries the cluster's name, whatever scrapes it.
       [`metrics.reporter.${name}.scope.variables.additional`]: { cluster: cluster.clusterName },
+      // The reporter turns characters outside [a-zA-Z0-9:_] in label values into '_' by default: a cluster
+      // "orders-prod" would be exported as "orders_prod" and miss every rule's selector.
+      [`metrics.reporter.${name}.filterLabelValueCharacters`]: false,
     };
     if (this.props.jobStatusMetrics) config["metrics.job.status.enable"] = ["STATE", "CURRENT_TIME"];
     return {
@@ -190,9 +217,10 @@ export class FlinkMonitoring extends Construct implements IClusterFeature {
       [MONITORING_FILES.rules]: yaml(rules),
       [MONITORING_FILES.dashboard]: JSON.stringify(flinkDashboard(monitored, this.props.dashboard), null, 2) + "\n",
     };
-    const scope = new Construct(this, cluster.clusterName);
-    if (monitored.target === "kubernetes") this.deliverToKubernetes(scope, monitored, files, rules);
-    this.deliverToManagedPrometheus(scope, monitored, files, rules);
+    // In the cluster's own scope: its stack, its provider, and beside the resources it depends on.
+    const scope = new Construct(cluster, "Monitoring");
+    if (monitored.target === "kubernetes") this.deliverToKubernetes(scope, monitored, files, rules, cluster);
+    this.deliverToManagedPrometheus(scope, monitored, rules, options);
     return files;
   }
 
@@ -208,6 +236,7 @@ export class FlinkMonitoring extends Construct implements IClusterFeature {
       problems.error("target.taskManagers", taskManagers, "is a Terraform reference, but FlinkTaskManagerLost needs the count at synth time", "give the target's TaskManager count as a number.");
       problems.throwIfErrors(`FlinkMonitoring "${this.node.path}" bound to cluster "${cluster.clusterName}":`);
     }
+    // Monitoring's reporter comes after the user's (who may not add another Prometheus one).
     const metricsPort = cluster.ports.metrics[cluster.ports.metrics.length - 1];
     return {
       clusterName: cluster.clusterName,
@@ -224,24 +253,28 @@ export class FlinkMonitoring extends Construct implements IClusterFeature {
     };
   }
 
-  private deliverToKubernetes(scope: Construct, cluster: MonitoredCluster, files: Record<string, string>, rules: { groups: unknown[] }): void {
+  private deliverToKubernetes(scope: Construct, cluster: MonitoredCluster, files: Record<string, string>, rules: { groups: unknown[] }, deployed: DeployableCluster): void {
     const k = this.props.kubernetes ?? {};
+    // Created with the cluster when the target creates its namespace: wait for it.
+    const dependsOn = deployed.node.findAll().filter((c): c is NamespaceV1 => c instanceof NamespaceV1);
     const namespace = cluster.namespace!;
     const name = `flink-${cluster.clusterName}`;
     const labels = { "app.kubernetes.io/name": "flink", "app.kubernetes.io/instance": cluster.clusterName, "app.kubernetes.io/managed-by": "cdktf-flink" };
     if (k.configMaps ?? true) {
       new ConfigMapV1(scope, "DashboardConfigMap", {
+        dependsOn,
         metadata: { name: `${name}-dashboard`, namespace, labels: { ...labels, ...(k.dashboardLabels ?? { grafana_dashboard: "1" }) } },
         data: { [`${name}.json`]: files[MONITORING_FILES.dashboard] },
       });
       new ConfigMapV1(scope, "PrometheusConfigMap", {
+        dependsOn,
         metadata: { name: `${name}-prometheus`, namespace, labels: { ...labels, ...k.prometheusLabels } },
         data: { [MONITORING_FILES.scrape]: files[MONITORING_FILES.scrape], [MONITORING_FILES.rules]: files[MONITORING_FILES.rules] },
       });
     }
     if (k.podMonitor) {
-      const relabel = (source: string, target: string) => ({ sourceLabels: [source], targetLabel: target });
       new Manifest(scope, "PodMonitor", {
+        dependsOn,
         manifest: {
           apiVersion: "monitoring.coreos.com/v1",
           kind: "PodMonitor",
@@ -254,12 +287,7 @@ export class FlinkMonitoring extends Construct implements IClusterFeature {
                 port: METRICS_PORT_NAME,
                 interval: this.props.scrapeInterval ?? "15s",
                 honorLabels: true,
-                relabelings: [
-                  relabel("__meta_kubernetes_pod_label_app_kubernetes_io_instance", "cluster"),
-                  relabel("__meta_kubernetes_pod_label_app_kubernetes_io_component", "component"),
-                  relabel("__meta_kubernetes_pod_label_app_kubernetes_io_version", "flink_version"),
-                  relabel("__meta_kubernetes_pod_name", "instance"),
-                ],
+                relabelings: POD_TARGET_LABELS.map(([source, target]) => ({ sourceLabels: [source], targetLabel: target })),
               },
             ],
           },
@@ -268,14 +296,20 @@ export class FlinkMonitoring extends Construct implements IClusterFeature {
     }
     if (k.prometheusRule) {
       new Manifest(scope, "PrometheusRule", {
+        dependsOn,
         manifest: { apiVersion: "monitoring.coreos.com/v1", kind: "PrometheusRule", metadata: { name, namespace, labels: { ...labels, ...k.prometheusRule.labels } }, spec: rules },
       });
     }
   }
 
-  private deliverToManagedPrometheus(scope: Construct, cluster: MonitoredCluster, files: Record<string, string>, rules: { groups: unknown[] }): void {
+  private deliverToManagedPrometheus(scope: Construct, cluster: MonitoredCluster, rules: { groups: unknown[] }, options: ScrapeOptions): void {
     const amp = this.props.managedPrometheus;
     if (!amp) return;
+    if (!amp.eksScraper) {
+      Annotations.of(this).addWarning(
+        `[flink:managed-prometheus-without-metrics] the workspace gets cluster ${cluster.clusterName}'s rules but no metrics: its "is it working" alerts fire until your Prometheus remote-writes to it (sigv4, the workspace's prometheus_endpoint + api/v1/remote_write). On EKS give eksScraper.`,
+      );
+    }
     const workspaceId = amp.existingWorkspace?.id ?? this.workspace!.id;
     const workspaceArn = amp.existingWorkspace?.arn ?? this.workspace!.arn;
     new PrometheusRuleGroupNamespace(scope, "RuleGroupNamespace", { name: `flink-${cluster.clusterName}`, workspaceId, data: yaml(rules) });
@@ -284,8 +318,8 @@ export class FlinkMonitoring extends Construct implements IClusterFeature {
         alias: `flink-${cluster.clusterName}`,
         source: [{ eks: [{ clusterArn: amp.eksScraper.eksClusterArn, subnetIds: [...amp.eksScraper.subnetIds], securityGroupIds: amp.eksScraper.securityGroupIds ? [...amp.eksScraper.securityGroupIds] : undefined }] }],
         destination: [{ amp: [{ workspaceArn }] }],
-        // The managed scraper takes scrape_configs only; rules live in the rule group namespace.
-        scrapeConfiguration: files[MONITORING_FILES.scrape].replace(/^rule_files:\n(  - .*\n)+/m, ""),
+        // The managed scraper takes the scrape interval and jobs; the rules live in the rule group namespace.
+        scrapeConfiguration: yaml({ global: { scrape_interval: options.scrapeInterval }, scrape_configs: [scrapeJob(cluster, options)] }),
       });
     }
   }
@@ -293,12 +327,4 @@ export class FlinkMonitoring extends Construct implements IClusterFeature {
 
 function yaml(value: unknown): string {
   return stringify(value, { lineWidth: 0 });
-}
-
-/** A Prometheus duration such as "1m30s" in ms. */
-function prometheusDurationMs(duration: string): number {
-  const factors: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-  let total = 0;
-  for (const [, amount, unit] of duration.matchAll(/(\d+)(ms|s|m|h)/g)) total += Number(amount) * factors[unit];
-  return total;
 }

@@ -14,12 +14,12 @@ export interface MonitoredCluster {
   /** Kubernetes: the namespace of the cluster's pods. */
   readonly namespace?: string;
   readonly jobManagers: number;
-  /** How many TaskManagers should be registered (the target's desired or minimum count). */
+  /** How many TaskManagers should be registered (EC2's desired count, Kubernetes' replicas). */
   readonly taskManagers: number;
   readonly slotsPerTaskManager: number;
   /** Set when the cluster checkpoints: `execution.checkpointing.interval` and `.timeout` in ms. */
   readonly checkpointing?: { readonly intervalMs: number; readonly timeoutMs: number };
-  /** The port Prometheus scrapes on every process (the first of a range). */
+  /** The port Prometheus scrapes on every process: the monitoring reporter's, the first of a range. */
   readonly metricsPort: number;
 }
 

@@ -27,6 +27,14 @@ const POD_LABEL = {
 /** The container port the Kubernetes target names after the first metrics reporter. */
 export const METRICS_PORT_NAME = "metrics";
 
+/** The pod labels and meta labels that become target labels, for the scrape job and the PodMonitor alike. */
+export const POD_TARGET_LABELS: ReadonlyArray<readonly [string, string]> = [
+  [POD_LABEL.cluster, "cluster"],
+  [POD_LABEL.component, "component"],
+  [POD_LABEL.version, "flink_version"],
+  ["__meta_kubernetes_pod_name", "instance"],
+];
+
 const copy = (source: string, target: string): RelabelConfig => ({ source_labels: [source], target_label: target });
 const keep = (source: string, regex: string): RelabelConfig => ({ source_labels: [source], regex, action: "keep" });
 
@@ -68,10 +76,7 @@ export function scrapeJob(cluster: MonitoredCluster, options: ScrapeOptions): Re
         relabel_configs: [
           keep(POD_LABEL.cluster, name),
           keep("__meta_kubernetes_pod_container_port_name", METRICS_PORT_NAME),
-          copy(POD_LABEL.cluster, "cluster"),
-          copy(POD_LABEL.component, "component"),
-          copy(POD_LABEL.version, "flink_version"),
-          copy("__meta_kubernetes_pod_name", "instance"),
+          ...POD_TARGET_LABELS.map(([source, target]) => copy(source, target)),
         ],
       };
     case "none":

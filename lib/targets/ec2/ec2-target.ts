@@ -101,7 +101,7 @@ export class Ec2Target implements IFlinkTarget {
   }
 
   public platform(): PlatformInfo {
-    return { kind: "ec2", jobManagers: this.jobManagerCount, taskManagers: this.taskManagerCounts.min, mode: "session" };
+    return { kind: "ec2", jobManagers: this.jobManagerCount, taskManagers: this.taskManagerCounts.desired, mode: "session" };
   }
 
   public zoneName(cluster: ClusterInfo): string {

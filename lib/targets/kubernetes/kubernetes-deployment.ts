@@ -350,7 +350,7 @@ export class FlinkKubernetesDeployment extends Construct {
   /** The JobManager is ready when REST answers: over https with REST TLS; a mutual REST port can only be checked open. */
   private restProbe() {
     if (this.tls?.restMutual) return { tcpSocket: [{ port: "rest" }], initialDelaySeconds: 10, periodSeconds: 10 };
-    return { httpGet: { path: "/config", port: "rest", scheme: this.tls?.restHttps ? "HTTPS" : "HTTP" }, initialDelaySeconds: 10, periodSeconds: 10 };
+    return { httpGet: { path: "/config", port: "rest", ...(this.tls?.restHttps ? { scheme: "HTTPS" } : {}) }, initialDelaySeconds: 10, periodSeconds: 10 };
   }
 
   /** The limit (and request): the user's, or exactly Flink's process size. */
