@@ -1,3 +1,4 @@
+import { TLS_SETUP_SCRIPT } from "../lib/tls/tls-setup-script";
 import { createHash } from "crypto";
 import * as fs from "fs";
 import * as os from "os";
@@ -69,7 +70,8 @@ describe("the kubernetes-application example", () => {
 
   test("liveness and readiness probes on Flink's ports", () => {
     expect(container(jm).liveness_probe.tcp_socket).toEqual([{ port: "rpc" }]);
-    expect(container(jm).readiness_probe.http_get).toEqual({ path: "/config", port: "rest" });
+    // The example has REST TLS: the probe speaks https.
+    expect(container(jm).readiness_probe.http_get).toEqual({ path: "/config", port: "rest", scheme: "HTTPS" });
     expect(container(tm).liveness_probe.tcp_socket).toEqual([{ port: "rpc" }]);
   });
 
@@ -80,7 +82,8 @@ describe("the kubernetes-application example", () => {
       expect(spec.automount_service_account_token).toBe(false);
       expect(container(workload).security_context).toEqual({ allow_privilege_escalation: false, capabilities: { drop: ["ALL"] }, read_only_root_filesystem: true, run_as_non_root: true, run_as_user: "9999" });
       const mounts = Object.fromEntries(container(workload).volume_mount.map((m: any) => [m.mount_path, m]));
-      expect(mounts["/opt/flink/conf"].read_only).toBe(true);
+      // With TLS Flink reads the config the init container wrote, in memory, read-only.
+      expect(mounts["/run/flink"].read_only).toBe(true);
       expect(Object.keys(mounts)).toEqual(expect.arrayContaining(["/tmp", "/opt/flink/log"]));
     }
   });
@@ -125,7 +128,8 @@ describe("the kubernetes-application example", () => {
   });
 
   test("a checksum of the rendered files in each pod template rolls the pods when the config changes", () => {
-    const expected = createHash("sha256").update(`config.yaml\n${read("config.yaml")}\nlog4j-console.properties\n${read("log4j-console.properties")}`).digest("hex");
+    // The ConfigMap's files: the rendered ones and, with TLS, the setup script.
+    const expected = createHash("sha256").update(`config.yaml\n${read("config.yaml")}\nflink-tls-setup.sh\n${TLS_SETUP_SCRIPT}\nlog4j-console.properties\n${read("log4j-console.properties")}`).digest("hex");
     expect(jm.spec.template.metadata.annotations["cdktf-flink/config-sha256"]).toBe(expected);
     expect(tm.spec.template.metadata.annotations["cdktf-flink/config-sha256"]).toBe(expected);
     const checksum = (parallelism: number) =>

@@ -1,16 +1,19 @@
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
+import { SecretsmanagerSecret } from "@cdktf/provider-aws/lib/secretsmanager-secret";
 import { App, TerraformStack, TerraformVariable } from "cdktf";
 import {
   FlinkCluster,
   FlinkHA,
   FlinkMonitoring,
   FlinkRuntime,
+  FlinkTls,
   FlinkStateStorage,
   FlinkTarget,
   FlinkVersion,
   FlinkVpc,
   RestartStrategy,
   StateBackend,
+  TlsSecret,
   ZooKeeperEnsemble,
   ZooKeeperPlacement,
 } from "../../lib";
@@ -128,6 +131,14 @@ export function ec2ExistingQuorumExample(app: App): TerraformStack {
       sessionTimeout: "30 s",
     },
   });
+  // TLS inside the cluster and on REST. Terraform creates the secrets without a value: an operator puts
+  // {"tls.crt": ..., "tls.key": ..., "ca.crt": ...} into each (aws secretsmanager put-secret-value), so no
+  // key is ever in the Terraform JSON or state; each node reads them at every start.
+  const secret = (id: string, what: string) => new SecretsmanagerSecret(stack, id, { namePrefix: `ec2-existing-quorum/reports/${id}-`, description: `Flink reports: ${what} (PEM tls.crt, tls.key, ca.crt)` });
+  const tls = new FlinkTls(stack, "tls", {
+    internal: { secret: TlsSecret.secretsManager(secret("internal-tls", "certificate for RPC, blob and data connections").arn) },
+    rest: { secret: TlsSecret.secretsManager(secret("rest-tls", "certificate of the REST API and web UI").arn) },
+  });
   new FlinkCluster(stack, "reports", {
     version: FlinkVersion.V1_20,
     target: FlinkTarget.ec2({
@@ -141,6 +152,7 @@ export function ec2ExistingQuorumExample(app: App): TerraformStack {
     stateStorage: storage,
     // One JobManager with HA: after a crash or a replacement it recovers the running jobs.
     ha,
+    tls,
     taskManager: { slots: 4, memory: { process: "12g" } },
     checkpointing: { interval: "1 min", retained: 2 },
     stateBackend: StateBackend.rocksdb({}),

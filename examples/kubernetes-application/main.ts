@@ -1,6 +1,6 @@
 import { KubernetesProvider } from "@cdktf/provider-kubernetes/lib/provider";
 import { App, TerraformStack } from "cdktf";
-import { FlinkCluster, FlinkTarget, FlinkVersion, KubernetesMode, MetricReporter, RestartStrategy, StateBackend } from "../../lib";
+import { FlinkCluster, FlinkTarget, FlinkTls, FlinkVersion, KubernetesMode, MetricReporter, RestartStrategy, StateBackend, TlsSecret } from "../../lib";
 
 /**
  * One job in application mode on any Kubernetes cluster, the provider configured from a kubeconfig.
@@ -10,6 +10,10 @@ import { FlinkCluster, FlinkTarget, FlinkVersion, KubernetesMode, MetricReporter
 export function kubernetesApplicationExample(app: App): TerraformStack {
   const stack = new TerraformStack(app, "kubernetes-application");
   new KubernetesProvider(stack, "kubernetes", { configPath: "~/.kube/config" });
+  // TLS from cert-manager: a Certificate per store with PKCS12 keystores; the keystore password lives in a
+  // Secret the platform team creates (flink-orders-keystore-password), never in Terraform.
+  const certificate = TlsSecret.certManager({ issuer: { name: "internal-ca", kind: "ClusterIssuer" }, passwordSecret: { name: "flink-orders-keystore-password" } });
+  const tls = new FlinkTls(stack, "tls", { internal: { secret: certificate }, rest: { secret: certificate } });
   new FlinkCluster(stack, "orders", {
     version: FlinkVersion.V2_2,
     target: FlinkTarget.kubernetes({
@@ -24,7 +28,8 @@ export function kubernetesApplicationExample(app: App): TerraformStack {
       },
       restAccess: { namespaceLabels: [{ "kubernetes.io/metadata.name": "ingress-nginx" }] },
       metricsAccess: { namespaceLabels: [{ "kubernetes.io/metadata.name": "monitoring" }] },
-      ingress: { host: "orders-flink.example.com", className: "nginx", tlsSecretName: "orders-flink-tls" },
+      // REST speaks https: the controller must too.
+      ingress: { host: "orders-flink.example.com", className: "nginx", tlsSecretName: "orders-flink-tls", annotations: { "nginx.ingress.kubernetes.io/backend-protocol": "HTTPS" } },
       labels: { team: "analytics" },
     }),
     jobManager: { memory: { process: "2g" } },
@@ -34,6 +39,7 @@ export function kubernetesApplicationExample(app: App): TerraformStack {
     stateBackend: StateBackend.rocksdb({ localDir: "/var/lib/flink/rocksdb" }),
     restartStrategy: RestartStrategy.exponentialDelay({ maxBackoff: "2 min" }),
     metricReporters: [MetricReporter.prometheus()],
+    tls,
   });
   return stack;
 }

@@ -94,11 +94,17 @@ export function outputName(clusterName: string, key: string): string {
  * The cluster's outputs: where its REST API is, the `flink` CLI lines for a session cluster, and what
  * its features report (bucket, prefixes). Ids are unique per cluster through the construct path.
  */
+function restTarget(cluster: DeployableCluster, rest: string): string {
+  return cluster.contributions.some((c) => c.tls?.restHttps) ? `https://${rest}` : rest;
+}
+
 export function addClusterOutputs(scope: Construct, cluster: DeployableCluster, endpoints: { jobManagerAddress: string; rest: string; restUrl: string; session: boolean }): void {
   const outputs: Record<string, string> = {
     jobManagerAddress: endpoints.jobManagerAddress,
     restUrl: endpoints.restUrl,
-    ...(endpoints.session ? { submitJob: `flink run -m ${endpoints.rest} <job.jar>`, listJobs: `flink list -m ${endpoints.rest}` } : {}),
+    // With REST TLS the client needs the scheme: a bare host:port makes Flink's client turn REST TLS off
+    // and speak http (a 301 it retries on 1.20, a NullPointerException on 2.3; the real TLS test saw both).
+    ...(endpoints.session ? { submitJob: `flink run -m ${restTarget(cluster, endpoints.rest)} <job.jar>`, listJobs: `flink list -m ${restTarget(cluster, endpoints.rest)}` } : {}),
     ...Object.assign({}, ...cluster.contributions.map((c) => c.outputs ?? {})),
   };
   for (const key of Object.keys(outputs).sort()) {

@@ -61,7 +61,8 @@ export class TlsSecret {
       case "kubernetesSecret":
         return `Kubernetes Secret ${this.ref.name} (${this.format})`;
       case "secretsManager":
-        return `AWS Secrets Manager ${Token.isUnresolved(this.ref.secretArn) ? "secret (a Terraform reference)" : this.ref.secretArn} (${this.format})`;
+        // A reference resolves in the rendered files (and on the nodes) to the secret's ARN.
+        return `AWS Secrets Manager ${this.ref.secretArn} (${this.format})`;
       case "certManager":
         return `cert-manager Certificate from ${this.ref.certManager!.issuer.kind ?? "Issuer"} ${this.ref.certManager!.issuer.name}, password from Secret ${this.ref.certManager!.passwordSecret.name}`;
     }

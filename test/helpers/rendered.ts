@@ -2,7 +2,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { App, TerraformStack } from "cdktf";
-import { CATALOGED_VERSIONS, CatalogedVersion, FlinkCluster, FlinkVersion } from "../../lib";
+import { CATALOGED_VERSIONS, CatalogedVersion, FlinkCluster, FlinkTls, FlinkVersion, TlsSecret } from "../../lib";
 import { SETTINGS_FIXTURES } from "../fixtures/settings";
 import { ec2HaStack } from "../../examples/ec2-ha/main";
 import { addExamples } from "./examples";
@@ -30,6 +30,8 @@ export interface RenderedEnsemble {
 }
 
 export const FIXTURES_STACK = "real-flink-fixtures";
+/** The defaults fixture with FlinkTls, for the real TLS test. */
+export const TLS_FIXTURES_STACK = "real-flink-tls-fixtures";
 /** The ec2-ha example's stack rendered for Flink 1.20 (the example itself is for the newest line). */
 export const EC2_HA_1_20_STACK = "ec2-ha-1-20";
 
@@ -60,6 +62,20 @@ function render(): { clusters: RenderedCluster[]; ensembles: RenderedEnsemble[] 
       for (const [name, settings] of Object.entries(SETTINGS_FIXTURES)) {
         const clusterName = `${name}-${version.replace(".", "-")}`;
         new FlinkCluster(fixtures, clusterName, { ...settings, version: FlinkVersion.of(version), clusterName });
+      }
+    }
+    // TLS as FlinkTls renders it, for the real TLS test: the defaults with internal and REST TLS (TLSv1.3),
+    // and with mutual REST.
+    const tlsFixtures = new TerraformStack(app, TLS_FIXTURES_STACK);
+    for (const version of ["1.20", "2.3"] as const) {
+      for (const mutual of [false, true]) {
+        const clusterName = `tls${mutual ? "-mutual" : ""}-${version.replace(".", "-")}`;
+        const tls = new FlinkTls(tlsFixtures, `${clusterName}-tls`, {
+          internal: { secret: TlsSecret.kubernetesSecret("flink-internal") },
+          rest: { secret: TlsSecret.kubernetesSecret("flink-rest"), mutual: mutual ? { clientCa: { secretKey: "client-ca.crt" } } : undefined },
+          protocol: "TLSv1.3",
+        });
+        new FlinkCluster(tlsFixtures, clusterName, { ...SETTINGS_FIXTURES.defaults, version: FlinkVersion.of(version), clusterName, tls });
       }
     }
     app.synth();

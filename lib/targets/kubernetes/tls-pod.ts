@@ -58,7 +58,8 @@ export function tlsPodParts(cluster: string, tls: TlsNeeds, configVolume: string
 function secretVolume(cluster: string, store: TlsStoreNeeds): Omit<DeploymentV1SpecTemplateSpecVolume, "name"> {
   const secret = store.secret;
   const files: string[] = [...TLS_SOURCE_FILES[secret.format]];
-  const mode = "0400";
+  // Read-only secret volumes get group read for the pod's fsGroup (the flink user's group) anyway; say so.
+  const mode = "0440";
   if (secret.kind === "certManager") {
     const cm = secret.ref.certManager!;
     return {
