@@ -642,14 +642,30 @@ const SCENARIOS: Scenario[] = [
     checks: ["30m45s", "32m", "40m"].map((at) => ({ at, firing: [] })),
   },
   {
-    name: "two failed checkpoints: FlinkCheckpointFailing, until its 6m window has passed",
+    // A loaded machine deploying a job's tasks slowly: several triggers fail while checkpoints complete too.
+    name: "three failed checkpoints among completing ones: nothing fires",
     cluster: S,
-    overrides: { failedCheckpoints: (t) => (t < T ? 0 : t < T + 60 ? 1 : 2) },
+    overrides: { failedCheckpoints: (t) => (t < T ? 0 : t < T + 60 ? 1 : t < T + 120 ? 2 : 3) },
+    durationS: 45 * 60,
+    checks: ["30m45s", "32m", "33m", "36m", "40m"].map((at) => ({ at, firing: [] })),
+  },
+  {
+    // Every checkpoint fails from 30m on: Failing once the 6m window holds as many failures as completions
+    // (about 33m) and its `for` has passed, Stale once the window holds no completion and its `for` has passed.
+    name: "checkpoints fail instead of completing: FlinkCheckpointFailing, then FlinkCheckpointStale too",
+    cluster: S,
+    overrides: { failedCheckpoints: (t) => (t < T ? 0 : Math.floor((t - T) / 60) + 1), completedCheckpoints: (t) => Math.floor(Math.min(t, T) / 60) },
     durationS: 45 * 60,
     checks: [
-      { at: "30m45s", firing: [] },
-      { at: "33m", firing: [{ alert: "FlinkCheckpointFailing", labels: jobAlert }] },
-      { at: "40m", firing: [] },
+      { at: "31m", firing: [] },
+      { at: "36m", firing: [{ alert: "FlinkCheckpointFailing", labels: jobAlert }] },
+      {
+        at: "40m",
+        firing: [
+          { alert: "FlinkCheckpointFailing", labels: jobAlert },
+          { alert: "FlinkCheckpointStale", labels: jobAlert },
+        ],
+      },
     ],
   },
   {
