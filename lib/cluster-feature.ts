@@ -71,17 +71,17 @@ export interface HighAvailabilityNeeds {
   readonly quorum?: QuorumAccess;
 }
 
-/** One TLS store a target builds at start from its secret. */
+/** One TLS store (or Kerberos login) a target builds at start from its secret. */
 export interface TlsStoreNeeds {
-  readonly purpose: "internal" | "rest";
-  /** Flink's key prefix: security.ssl.internal or security.ssl.rest. */
+  readonly purpose: "internal" | "rest" | "kerberos";
+  /** Flink's key prefix: security.ssl.internal, security.ssl.rest, security.kerberos. */
   readonly prefix: string;
   readonly secret: TlsSecret;
   /** Mutual REST: the key of the PEM secret that holds the client CA. */
   readonly clientCaKey?: string;
 }
 
-/** What TLS asks of the target: build the stores before Flink starts, speak https to REST. */
+/** What TLS and Kerberos ask of the target: build the stores and files before Flink starts, speak https to REST. */
 export interface TlsNeeds {
   readonly stores: readonly TlsStoreNeeds[];
   /** REST is https: probes, health checks and the restUrl output follow. */

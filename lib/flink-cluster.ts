@@ -11,6 +11,7 @@ import { FlinkVersion } from "./config/version";
 import { IFlinkStateStorage } from "./flink-state-storage";
 import { FlinkHA } from "./ha/flink-ha";
 import type { FlinkMonitoring } from "./monitoring/flink-monitoring";
+import type { FlinkKerberos } from "./tls/flink-kerberos";
 import type { FlinkTls } from "./tls/flink-tls";
 import { FlinkFilesDirectory, RenderedFiles } from "./private/flink-files";
 import { reportUnderCdktfCli } from "./private/report";
@@ -49,6 +50,12 @@ export interface FlinkClusterProps extends FlinkSettings {
    * @default - none: plain TCP and http
    */
   readonly tls?: FlinkTls;
+  /**
+   * A Kerberos login from a keytab delivered like the TLS stores: `new FlinkKerberos(scope, "kerberos",
+   * { principal, secret: KerberosSecret.secretsManager(arn) })`; needed by FlinkHA's zookeeper.sasl.
+   * @default - none
+   */
+  readonly kerberos?: FlinkKerberos;
   /** Tags for every resource the cluster creates, beside `flink:cluster` and `flink:version`. @default - none */
   readonly tags?: Readonly<Record<string, string>>;
 }
@@ -106,7 +113,7 @@ export class FlinkCluster extends Construct implements DeployableCluster {
     problems.throwIfErrors(errorPrefix);
     const info: ClusterInfo = { clusterName: this.clusterName, version: this.version, stateStorage: props.stateStorage, platform: this.platform };
     const self = this as Writable<FlinkCluster>;
-    self.contributions = [props.target?.contribute(info), props.stateStorage?.bind(info), props.ha?.bind(info), props.monitoring?.bind(info), props.tls?.bind(info)].filter((c): c is ClusterContribution => c !== undefined);
+    self.contributions = [props.target?.contribute(info), props.stateStorage?.bind(info), props.ha?.bind(info), props.monitoring?.bind(info), props.tls?.bind(info), props.kerberos?.bind(info)].filter((c): c is ClusterContribution => c !== undefined);
 
     checkLogging(props.logging ?? {}, problems);
     const features = this.contributions.map((c) => ({ property: c.property, config: c.config ?? {}, metricReporters: c.metricReporters }));
@@ -114,6 +121,7 @@ export class FlinkCluster extends Construct implements DeployableCluster {
     problems.errors.push(...result.errors);
     problems.warnings.push(...result.warnings);
     if (result.configuration && props.stateStorage) checkCheckpointExpiry(props.stateStorage, result.configuration, problems);
+    if (result.configuration) checkZooKeeperLogin(result.configuration, problems);
     problems.throwIfErrors(errorPrefix);
     for (const warning of problems.warnings) {
       Annotations.of(this).addWarning(`[${warning.id}] ${warning.message}`);
@@ -198,6 +206,16 @@ function checkCheckpointExpiry(storage: IFlinkStateStorage, configuration: Flink
       "flink:incremental-expiry",
       `stateStorage expires checkpoint objects after ${days} days, but incremental checkpoints keep sharing files older than that for as long as the job runs: expiry can delete live state. Remove lifecycle.checkpointsExpireAfterDays or turn incremental checkpoints off.`,
     );
+  }
+}
+
+/** ZooKeeper SASL logs in through the JAAS context "Client", which only a Kerberos login provides. */
+function checkZooKeeperLogin(configuration: FlinkConfiguration, problems: Problems): void {
+  if (configuration.entries.get("zookeeper.sasl.disable") !== false) return;
+  const context = String(configuration.entries.get("zookeeper.sasl.login-context-name") ?? "Client");
+  const contexts = String(configuration.entries.get("security.kerberos.login.contexts") ?? "").split(",");
+  if (!contexts.includes(context)) {
+    problems.error("ha", "zookeeper.sasl", `logs in to ZooKeeper through the JAAS context ${context}, which no Kerberos login of the cluster provides`, `set kerberos: new FlinkKerberos(scope, "kerberos", { principal, secret, contexts: ["${context}"] }).`);
   }
 }
 

@@ -214,7 +214,7 @@ describe("settings that would synthesize and fail at run time (issue: what a new
     expect(warningsOf(ec2({}))).toContainEqual(expect.stringMatching(/^\[flink:restart-loses-jobs\] the cluster has no high availability/));
   });
 
-  test("TLS switched on through rawConfig is refused for the tls property; Kerberos until its typed feature exists; literal secrets always", () => {
+  test("TLS and Kerberos switched on through rawConfig are refused for their typed properties; literal secrets always", () => {
     expect(() => ec2({ rawConfig: { "security.ssl.internal.enabled": true } })).toThrow(/rawConfig\["security\.ssl\.internal\.enabled"\] switches on a feature that rawConfig cannot wire .*Fix: use the cluster's tls property/);
     for (const [key, value] of [["security.ssl.rest.keystore-password", "hunter2"], ["s3.secret-key", "fake-secret-key"], ["metrics.reporter.influxdb.password", "pw"]]) {
       let message = "";
@@ -228,7 +228,7 @@ describe("settings that would synthesize and fail at run time (issue: what a new
       expect(message).not.toContain(value);
     }
     expect(() => ec2({ rawConfig: { "pipeline.global-job-parameters": "key:-----BEGIN PRIVATE KEY-----abc" } })).toThrow(/is a password, key or credential given as a literal/);
-    expect(() => ec2({ rawConfig: { "security.kerberos.login.keytab": "/etc/flink.keytab" } })).toThrow(/Kerberos needs a keytab on every node/);
+    expect(() => ec2({ rawConfig: { "security.kerberos.login.keytab": "/etc/flink.keytab" } })).toThrow(/Fix: use the cluster's kerberos property/);
     // Switching one off is harmless.
     expect(ec2({ rawConfig: { "security.ssl.internal.enabled": false } }).configuration.entries.get("security.ssl.internal.enabled")).toBe(false);
   });

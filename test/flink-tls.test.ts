@@ -5,7 +5,7 @@ import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { KubernetesProvider } from "@cdktf/provider-kubernetes/lib/provider";
 import { App, TerraformStack } from "cdktf";
 import { parse } from "yaml";
-import { FlinkCluster, FlinkHA, FlinkTarget, FlinkTls, FlinkTlsProps, FlinkVersion, TlsSecret } from "../lib";
+import { FlinkCluster, FlinkHA, FlinkKerberos, FlinkTarget, FlinkTls, FlinkTlsProps, FlinkVersion, KerberosSecret, TlsSecret } from "../lib";
 import { unescapeTerraformTemplate } from "../lib/private/terraform-text";
 import { KubernetesTargetProps } from "../lib/targets/kubernetes/kubernetes-target";
 import { EC2_TARGET } from "./fixtures/ec2-target";
@@ -141,7 +141,7 @@ describe("FlinkTls on EC2", () => {
     const policy = JSON.parse(all(tf, "aws_iam_role_policy")[0].policy);
     expect(policy.Statement.filter((s: any) => /^TlsSecret/.test(s.Sid))).toEqual([
       { Sid: "TlsSecretInternal", Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: ARN },
-      { Sid: "TlsSecretKeyInternal", Effect: "Allow", Action: "kms:Decrypt", Resource: KEY_ARN, Condition: { StringEquals: { "kms:ViaService": "secretsmanager.eu-west-1.amazonaws.com" } } },
+      { Sid: "TlsSecretInternalKey", Effect: "Allow", Action: "kms:Decrypt", Resource: KEY_ARN, Condition: { StringEquals: { "kms:ViaService": "secretsmanager.eu-west-1.amazonaws.com" } } },
       { Sid: "TlsSecretRest", Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: REST_ARN },
     ]);
     expect(tf.output["orders-rest-url"].value).toMatch(/^https:\/\//);
@@ -235,4 +235,67 @@ test("the submit and list commands name REST with https: Flink's client turns RE
   const { tf } = ec2Stack({ rest: { secret: TlsSecret.secretsManager(REST_ARN) } });
   expect(tf.output["orders-submit-job"].value).toMatch(/^flink run -m https:\/\/[^ ]+:8081 <job\.jar>$/);
   expect(tf.output["orders-list-jobs"].value).toMatch(/^flink list -m https:\/\//);
+});
+
+describe("FlinkKerberos", () => {
+  const KEYTAB_ARN = "arn:aws:secretsmanager:eu-west-1:111122223333:secret:flink/keytab-AbCdEf";
+  const login = (stack: TerraformStack, secret = KerberosSecret.secretsManager(KEYTAB_ARN)) => new FlinkKerberos(stack, "kerberos", { principal: "flink@EXAMPLE.COM", secret, contexts: ["Client", "KafkaClient"] });
+
+  test("the keytab and krb5.conf reach every node like the TLS stores; Flink logs in with them for the given contexts", () => {
+    const { tf, flinkDir } = synthStack((app) => {
+      const stack = new TerraformStack(app, "krb");
+      new AwsProvider(stack, "aws", { region: "eu-west-1" });
+      new FlinkCluster(stack, "orders", { version: FlinkVersion.V2_2, target: FlinkTarget.ec2(EC2_TARGET), kerberos: login(stack) });
+      return stack;
+    });
+    expect(parse(configOf(flinkDir))).toMatchObject({
+      "security.kerberos.login.keytab": "/run/flink/tls/kerberos/flink.keytab",
+      "security.kerberos.login.principal": "flink@EXAMPLE.COM",
+      "security.kerberos.login.use-ticket-cache": false,
+      "security.kerberos.login.contexts": "Client,KafkaClient",
+      "security.kerberos.krb5-conf.path": "/run/flink/tls/kerberos/krb5.conf",
+    });
+    const secrets = parse(userData(tf, "jobmanager").replace(/^#cloud-config\n/, "")).write_files.find((f: any) => f.path === "/usr/local/sbin/flink-tls-secrets.sh").content;
+    expect(secrets).toContain(`fetch kerberos '${KEYTAB_ARN}' /run/flink/secrets/kerberos\n`);
+    expect(secrets).toContain("'security.kerberos=kerberos:/run/flink/secrets/kerberos:/run/flink/tls/kerberos'");
+    expect(JSON.parse(all(tf, "aws_iam_role_policy")[0].policy).Statement).toContainEqual({ Sid: "KerberosSecret", Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: KEYTAB_ARN });
+  });
+
+  test("on Kubernetes the Secret's flink.keytab and krb5.conf are mounted for the init container, beside the TLS stores", () => {
+    const { tf } = synthStack((app) => {
+      const stack = new TerraformStack(app, "krb");
+      new KubernetesProvider(stack, "kubernetes", {});
+      new FlinkCluster(stack, "orders", {
+        version: FlinkVersion.V2_3,
+        target: FlinkTarget.kubernetes(K8S_TARGET),
+        kerberos: login(stack, KerberosSecret.kubernetesSecret("orders-keytab")),
+        tls: new FlinkTls(stack, "tls", { internal: { secret: TlsSecret.kubernetesSecret("orders-internal") } }),
+      });
+      return stack;
+    });
+    const spec = all(tf, "kubernetes_deployment_v1")[0].spec.template.spec;
+    expect(spec.volume.find((v: any) => v.name === "tls-kerberos").secret.items).toEqual([
+      { key: "flink.keytab", path: "flink.keytab" },
+      { key: "krb5.conf", path: "krb5.conf" },
+    ]);
+    expect(spec.init_container[0].command.slice(4)).toEqual([
+      "security.ssl.internal=pem:/etc/flink-secrets/internal:/run/flink/tls/internal",
+      "security.kerberos=kerberos:/etc/flink-secrets/kerberos:/run/flink/tls/kerberos",
+    ]);
+  });
+
+  test.each([
+    ["a principal without its keytab", (stack: TerraformStack) => new FlinkKerberos(stack, "k", { principal: "flink@EXAMPLE.COM", secret: undefined as unknown as TlsSecret }), /secret must be a keytab and krb5\.conf from a secret: a principal without its keytab cannot log in/],
+    ["a TLS secret as the keytab", (stack: TerraformStack) => new FlinkKerberos(stack, "k", { principal: "flink@EXAMPLE.COM", secret: TlsSecret.kubernetesSecret("tls") }), /secret must be a keytab and krb5\.conf/],
+    ["a principal without a realm", (stack: TerraformStack) => new FlinkKerberos(stack, "k", { principal: "flink", secret: KerberosSecret.kubernetesSecret("kt") }), /principal must be a Kerberos principal such as flink@EXAMPLE\.COM/],
+    ["an unknown context", (stack: TerraformStack) => new FlinkKerberos(stack, "k", { principal: "flink@EXAMPLE.COM", secret: KerberosSecret.kubernetesSecret("kt"), contexts: ["KafkaServer" as never] }), /contexts must name one or more of "Client"/],
+    [
+      "ZooKeeper SASL without a Kerberos login",
+      (stack: TerraformStack) =>
+        new FlinkCluster(stack, "orders", { version: FlinkVersion.V2_3, ha: new FlinkHA(stack, "ha", { zookeeper: { quorum: { connectString: "zk1:2181" }, sasl: {} }, storageDir: "s3://b/ha" }) }),
+      /ha logs in to ZooKeeper through the JAAS context Client, which no Kerberos login of the cluster provides.*Fix: set kerberos: new FlinkKerberos/s,
+    ],
+  ] as Array<[string, (stack: TerraformStack) => unknown, RegExp]>)("%s is an error", (_what, build, message) => {
+    expect(() => build(new TerraformStack(new App(), "krb"))).toThrow(message);
+  });
 });

@@ -53,7 +53,7 @@ const FEATURE_SWITCHES: ReadonlyArray<{ pattern: RegExp; fix: string }> = [
   },
   {
     pattern: /^security\.kerberos\.login\.(keytab|principal)$/,
-    fix: "Kerberos needs a keytab on every node, which cdktf-flink does not deliver yet (a typed Kerberos feature is planned); until then no target can run it. Remove the key.",
+    fix: "use the cluster's kerberos property: kerberos: new FlinkKerberos(scope, \"kerberos\", { principal, secret: KerberosSecret.secretsManager(arn) }); it delivers the keytab to every node.",
   },
 ];
 

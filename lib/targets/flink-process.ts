@@ -1,7 +1,7 @@
 import { Annotations, TerraformOutput, Token } from "cdktf";
 import { Construct } from "constructs";
 import { Problems } from "../config/problems";
-import { NetworkSources } from "../cluster-feature";
+import { NetworkSources, TlsNeeds } from "../cluster-feature";
 import { DeployableCluster } from "./target";
 
 /** The official image's flink user and group; the tarball install creates the same ids so volumes agree. */
@@ -95,7 +95,14 @@ export function outputName(clusterName: string, key: string): string {
  * its features report (bucket, prefixes). Ids are unique per cluster through the construct path.
  */
 function restTarget(cluster: DeployableCluster, rest: string): string {
-  return cluster.contributions.some((c) => c.tls?.restHttps) ? `https://${rest}` : rest;
+  return secretStores(cluster)?.restHttps ? `https://${rest}` : rest;
+}
+
+/** Every store and secret file the features ask the target to build at start (TLS, Kerberos), merged. */
+export function secretStores(cluster: DeployableCluster): TlsNeeds | undefined {
+  const needs = cluster.contributions.flatMap((c) => (c.tls ? [c.tls] : []));
+  if (needs.length === 0) return undefined;
+  return { stores: needs.flatMap((n) => n.stores), restHttps: needs.some((n) => n.restHttps), restMutual: needs.some((n) => n.restMutual) };
 }
 
 export function addClusterOutputs(scope: Construct, cluster: DeployableCluster, endpoints: { jobManagerAddress: string; rest: string; restUrl: string; session: boolean }): void {

@@ -114,7 +114,7 @@ export class FlinkTls extends Construct implements IClusterFeature {
       }
       const mutual = purpose === "rest" ? this.props.rest?.mutual : undefined;
       stores.push({ purpose, prefix, secret, clientCaKey: typeof mutual?.clientCa === "object" ? mutual.clientCa.secretKey : undefined });
-      if (secret.kind === "secretsManager") iamStatements.push(...secretsManagerGrants(purpose, secret));
+      if (secret.kind === "secretsManager") iamStatements.push(...secretsManagerGrants(`TlsSecret${purpose === "internal" ? "Internal" : "Rest"}`, secret));
     }
     if (this.props.rest?.mutual) config["security.ssl.rest.authentication-enabled"] = true;
     if (this.props.protocol) config["security.ssl.protocol"] = this.props.protocol;
@@ -131,18 +131,13 @@ export class FlinkTls extends Construct implements IClusterFeature {
   }
 }
 
-/** Reading the one secret, and decrypting it through Secrets Manager only. */
-function secretsManagerGrants(purpose: string, secret: TlsSecret): IamStatement[] {
+/** Reading the one secret, and decrypting it through Secrets Manager only; `sid` names the statements. */
+export function secretsManagerGrants(sid: string, secret: TlsSecret): IamStatement[] {
   const { secretArn, kmsKeyArn } = secret.ref;
-  const statements: IamStatement[] = [{ sid: `TlsSecret${purpose === "internal" ? "Internal" : "Rest"}`, actions: ["secretsmanager:GetSecretValue"], resources: [secretArn!] }];
+  const statements: IamStatement[] = [{ sid, actions: ["secretsmanager:GetSecretValue"], resources: [secretArn!] }];
   if (kmsKeyArn) {
     const region = Token.isUnresolved(secretArn) ? Fn.element(Fn.split(":", secretArn!), 3) : secretArn!.split(":")[3];
-    statements.push({
-      sid: `TlsSecretKey${purpose === "internal" ? "Internal" : "Rest"}`,
-      actions: ["kms:Decrypt"],
-      resources: [kmsKeyArn],
-      conditions: { StringEquals: { "kms:ViaService": `secretsmanager.${region}.amazonaws.com` } },
-    });
+    statements.push({ sid: `${sid}Key`, actions: ["kms:Decrypt"], resources: [kmsKeyArn], conditions: { StringEquals: { "kms:ViaService": `secretsmanager.${region}.amazonaws.com` } } });
   }
   return statements;
 }

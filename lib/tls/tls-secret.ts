@@ -3,9 +3,10 @@ import { Problems } from "../config/problems";
 
 /**
  * The files a store is built from: "pem" (tls.crt, tls.key, ca.crt; a PEM key unencrypted) or "pkcs12"
- * (keystore.p12, truststore.p12 and the stores' password in `password`, as cert-manager writes them).
+ * (keystore.p12, truststore.p12 and the stores' password in `password`, as cert-manager writes them);
+ * "kerberos" for a Kerberos login (flink.keytab and krb5.conf, see KerberosSecret).
  */
-export type TlsStoreFormat = "pem" | "pkcs12";
+export type TlsStoreFormat = "pem" | "pkcs12" | "kerberos";
 
 export interface CertManagerOptions {
   /** The Issuer or ClusterIssuer that signs the certificate. */
@@ -71,7 +72,7 @@ export class TlsSecret {
   /** Checks the reference itself: names and ARNs well formed. */
   public check(property: string, problems: Problems): void {
     const known = (value: string | undefined): value is string => value !== undefined && !Token.isUnresolved(value);
-    if (!["pem", "pkcs12"].includes(this.format)) problems.error(`${property}.format`, this.format, 'must be "pem" or "pkcs12"', "give the form the secret holds.");
+    if (!["pem", "pkcs12", "kerberos"].includes(this.format)) problems.error(`${property}.format`, this.format, 'must be "pem" or "pkcs12"', "give the form the secret holds.");
     if (this.kind === "kubernetesSecret" && known(this.ref.name) && !DNS_SUBDOMAIN.test(this.ref.name)) {
       problems.error(`${property}.name`, this.ref.name, "must be a Kubernetes Secret name (lowercase letters, digits, '-' and '.')", "give the Secret's name.");
     }
@@ -94,3 +95,11 @@ export class TlsSecret {
 
 const DNS_SUBDOMAIN = /^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$/;
 const SECRET_ARN = /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+$/;
+
+/** Where a Kerberos login's keytab and krb5.conf come from: the entries (or keys) `flink.keytab` and `krb5.conf`. */
+export const KerberosSecret = {
+  /** A Secret in the cluster's namespace with the keys flink.keytab and krb5.conf (Kubernetes). */
+  kubernetesSecret: (name: string): TlsSecret => TlsSecret.kubernetesSecret(name, { format: "kerberos" }),
+  /** A Secrets Manager secret (EC2) whose JSON has "flink.keytab" (base64) and "krb5.conf". */
+  secretsManager: (secretArn: string, options: { readonly kmsKeyArn?: string } = {}): TlsSecret => TlsSecret.secretsManager(secretArn, { format: "kerberos", kmsKeyArn: options.kmsKeyArn }),
+};

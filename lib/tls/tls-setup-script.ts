@@ -8,8 +8,9 @@
  *   flink-tls-setup.sh <rendered conf dir> <final conf dir> <prefix>=<format>:<source dir>:<store dir> ...
  *
  * `prefix` is the Flink key prefix of the stores (security.ssl.internal, security.ssl.rest); `format` is
- * "pem" (tls.crt, tls.key, ca.crt, and for mutual REST optionally client-ca.crt) or "pkcs12"
- * (keystore.p12, truststore.p12 and a file `password`, as cert-manager writes them).
+ * "pem" (tls.crt, tls.key, ca.crt, and for mutual REST optionally client-ca.crt), "pkcs12"
+ * (keystore.p12, truststore.p12 and a file `password`, as cert-manager writes them), or "kerberos"
+ * (flink.keytab and krb5.conf, copied as they are).
  */
 export const TLS_SETUP_SCRIPT = `#!/bin/bash
 # cdktf-flink: builds Flink's TLS stores from secret files and writes config.yaml with their passwords.
@@ -53,6 +54,14 @@ for store in "$@"; do
       cp "$source/keystore.p12" "$source/truststore.p12" "$out/"
       password=$(tr -d '\\r\\n' < "$source/password")
       ;;
+    kerberos)
+      for file in flink.keytab krb5.conf; do
+        [ -s "$source/$file" ] || { echo "flink-tls-setup: $prefix: $source/$file is missing or empty" >&2; exit 1; }
+      done
+      cp "$source/flink.keytab" "$source/krb5.conf" "$out/"
+      # A keytab holds no password the configuration needs.
+      continue
+      ;;
     *)
       echo "flink-tls-setup: $prefix: unknown format $format" >&2
       exit 1
@@ -72,9 +81,10 @@ echo "flink-tls-setup: wrote $final/config.yaml with the passwords of $# store(s
 export const TLS_SOURCE_FILES = {
   pem: ["tls.crt", "tls.key", "ca.crt"],
   pkcs12: ["keystore.p12", "truststore.p12", "password"],
+  kerberos: ["flink.keytab", "krb5.conf"],
 } as const;
 
 /** One store for the script: `<prefix>=<format>:<source>:<store dir>`. */
-export function tlsSetupArgument(prefix: string, format: "pem" | "pkcs12", sourceDir: string, storeDir: string): string {
+export function tlsSetupArgument(prefix: string, format: "pem" | "pkcs12" | "kerberos", sourceDir: string, storeDir: string): string {
   return `${prefix}=${format}:${sourceDir}:${storeDir}`;
 }

@@ -2,7 +2,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { App, TerraformStack } from "cdktf";
-import { CATALOGED_VERSIONS, CatalogedVersion, FlinkCluster, FlinkTls, FlinkVersion, TlsSecret } from "../../lib";
+import { CATALOGED_VERSIONS, CatalogedVersion, FlinkCluster, FlinkHA, FlinkKerberos, FlinkTls, FlinkVersion, KerberosSecret, TlsSecret } from "../../lib";
 import { SETTINGS_FIXTURES } from "../fixtures/settings";
 import { ec2HaStack } from "../../examples/ec2-ha/main";
 import { addExamples } from "./examples";
@@ -77,6 +77,15 @@ function render(): { clusters: RenderedCluster[]; ensembles: RenderedEnsemble[] 
         });
         new FlinkCluster(tlsFixtures, clusterName, { ...SETTINGS_FIXTURES.defaults, version: FlinkVersion.of(version), clusterName, tls });
       }
+      // Kerberos as FlinkKerberos renders it, with ZooKeeper SASL: Flink reads every key (test/real-flink.test.ts).
+      const kerberosName = `kerberos-${version.replace(".", "-")}`;
+      new FlinkCluster(tlsFixtures, kerberosName, {
+        ...SETTINGS_FIXTURES.defaults,
+        version: FlinkVersion.of(version),
+        clusterName: kerberosName,
+        kerberos: new FlinkKerberos(tlsFixtures, `${kerberosName}-login`, { principal: "flink@EXAMPLE.COM", secret: KerberosSecret.kubernetesSecret("flink-keytab"), contexts: ["Client", "KafkaClient"] }),
+        ha: new FlinkHA(tlsFixtures, `${kerberosName}-ha`, { zookeeper: { quorum: { connectString: "zk1:2181" }, sasl: { serviceName: "zookeeper" }, acl: "creator" }, storageDir: "s3://fixture-state/ha" }),
+      });
     }
     app.synth();
     const clusters: RenderedCluster[] = [];

@@ -62,10 +62,10 @@ function tlsSecretsScript(tls: TlsNeeds): string {
     '  mkdir -p "$3"',
     '  aws secretsmanager get-secret-value --region "$region" --secret-id "$2" --query SecretString --output text | python3 -c "$FETCH_PY" "$1" "$3" "${4:-}"',
     "}",
-    // Writes the secret's JSON entries the format needs as files; .p12 entries are base64.
+    // Writes the secret's JSON entries the format needs as files; .p12 and .keytab entries are base64.
     `FETCH_PY='
 import base64, json, os, sys
-files = {"pem": ${JSON.stringify(TLS_SOURCE_FILES.pem)}, "pkcs12": ${JSON.stringify(TLS_SOURCE_FILES.pkcs12)}}[sys.argv[1]]
+files = ${JSON.stringify(TLS_SOURCE_FILES)}[sys.argv[1]]
 entries = json.load(sys.stdin)
 wanted = {name: name for name in files}
 if sys.argv[3]:
@@ -74,7 +74,7 @@ for key, name in wanted.items():
     if key not in entries:
         sys.exit("flink-tls-secrets: the secret has no entry " + key)
     value = entries[key]
-    data = base64.b64decode(value) if name.endswith(".p12") else value.encode()
+    data = base64.b64decode(value) if name.endswith((".p12", ".keytab")) else value.encode()
     with open(os.path.join(sys.argv[2], name), "wb") as out:
         out.write(data)
 '`,

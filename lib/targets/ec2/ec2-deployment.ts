@@ -17,7 +17,7 @@ import { Construct } from "constructs";
 import { iamPolicyDocument } from "../../private/iam";
 import { escapeTerraformTemplate } from "../../private/terraform-text";
 import { DeployableCluster } from "../target";
-import { addClusterOutputs, metricsSources, requiredPlugins } from "../flink-process";
+import { addClusterOutputs, metricsSources, requiredPlugins, secretStores } from "../flink-process";
 import { FlinkRole, USER_DATA_LIMIT, renderUserData } from "./cloud-init";
 import { Ec2AccessProps, Ec2Target } from "./ec2-target";
 import { RestLoadBalancer } from "./rest-load-balancer";
@@ -36,7 +36,7 @@ function portRange(port: number | string): [number, number] {
 
 /** How REST speaks: plain http, https, or https that wants a client certificate. */
 function restTls(cluster: DeployableCluster): "none" | "https" | "mutual" {
-  const tls = cluster.contributions.find((c) => c.tls)?.tls;
+  const tls = secretStores(cluster);
   return tls?.restMutual ? "mutual" : tls?.restHttps ? "https" : "none";
 }
 
@@ -142,7 +142,7 @@ export class FlinkEc2Deployment extends Construct {
     const logGroupName = target.logGroupName(cluster);
     this.logGroup = new CloudwatchLogGroup(this, "Logs", { name: logGroupName, retentionInDays: p.logRetentionDays ?? 30, tags: tags("logs") });
     const plugins = requiredPlugins(cluster);
-    const tls = cluster.contributions.find((c) => c.tls)?.tls;
+    const tls = secretStores(cluster);
     const localDir = cluster.configuration.entries.get("state.backend.rocksdb.localdir");
     const setup = (role: FlinkRole) =>
       renderUserData({

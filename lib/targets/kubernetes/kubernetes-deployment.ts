@@ -15,7 +15,7 @@ import { Construct } from "constructs";
 import { escapeTerraformTemplate } from "../../private/terraform-text";
 import { TLS_SETUP_SCRIPT } from "../../tls/tls-setup-script";
 import { TLS_SETUP_KEY, certManagerCertificates, tlsPodParts } from "./tls-pod";
-import { FLINK_UID, addClusterOutputs, metricsSources, pluginCopyCommands, requiredPlugins, shellQuote } from "../flink-process";
+import { FLINK_UID, addClusterOutputs, metricsSources, pluginCopyCommands, requiredPlugins, secretStores, shellQuote } from "../flink-process";
 import { HighAvailabilityNeeds, TlsNeeds } from "../../cluster-feature";
 import { DeployableCluster } from "../target";
 import { KubernetesAccess, KubernetesMode, KubernetesResources, KubernetesScheduling, KubernetesTarget, LOCAL_STATE_DIR } from "./kubernetes-target";
@@ -69,7 +69,7 @@ export class FlinkKubernetesDeployment extends Construct {
     this.target = props.target;
     this.cluster = props.cluster;
     this.ha = this.cluster.contributions.find((c) => c.highAvailability)?.highAvailability;
-    this.tls = this.cluster.contributions.find((c) => c.tls)?.tls;
+    this.tls = secretStores(this.cluster);
     const p = this.target.props;
     const name = this.cluster.clusterName;
 

@@ -7,7 +7,7 @@ import { FlinkKubernetesDeployment } from "./kubernetes-deployment";
 import { IKubernetesIdentity } from "./identity";
 import { checkDnsLabel, checkDnsSubdomain, checkLabelKey, checkLabelValue } from "./kubernetes-names";
 import { isIpv4Cidr } from "../../private/validate";
-import { checkFlinkImage, checkStateDirectories } from "../flink-process";
+import { checkFlinkImage, checkStateDirectories, secretStores } from "../flink-process";
 
 /** Session mode (jobs are submitted to a running cluster) or application mode (one job, in the image). */
 export class KubernetesMode {
@@ -222,7 +222,7 @@ export class KubernetesTarget implements IFlinkTarget {
     if (p.ingress && !(p.restAccess?.namespaceLabels?.length || p.restAccess?.podLabels?.length || p.restAccess?.cidrs?.length)) {
       problems.error("target.ingress", p.ingress.host, "cannot reach the REST API: the NetworkPolicy admits no one to it", 'add the ingress controller to restAccess, e.g. { namespaceLabels: [{ "kubernetes.io/metadata.name": "ingress-nginx" }] }.');
     }
-    const tls = cluster.contributions.find((c) => c.tls)?.tls;
+    const tls = secretStores(cluster);
     const backendProtocol = Object.entries(p.ingress?.annotations ?? {}).find(([key]) => key.endsWith("/backend-protocol"))?.[1];
     if (p.ingress && tls?.restHttps && backendProtocol?.toUpperCase() !== "HTTPS") {
       problems.error("target.ingress.annotations", backendProtocol, "must make the ingress controller speak https to the REST Service: REST has TLS, and a plain-http backend gets no answer", 'add "nginx.ingress.kubernetes.io/backend-protocol": "HTTPS" (ingress-nginx) or "alb.ingress.kubernetes.io/backend-protocol": "HTTPS" (AWS Load Balancer Controller).');
