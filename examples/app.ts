@@ -1,5 +1,6 @@
 import { App } from "cdktf";
 import { configOnlyExample } from "./config-only/main";
+import { ec2GeneratedTlsExample } from "./ec2-generated-tls/main";
 import { ec2ExistingQuorumExample, ec2HaExample } from "./ec2-ha/main";
 import { ec2ContainerExample, ec2StandaloneExample } from "./ec2-standalone/main";
 import { eksExample } from "./eks/main";
@@ -16,4 +17,5 @@ ec2HaExample(app);
 ec2ExistingQuorumExample(app);
 kubernetesHaExample(app);
 eksExample(app);
+ec2GeneratedTlsExample(app);
 app.synth();

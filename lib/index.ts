@@ -33,6 +33,6 @@ export { AlertRuleOptions, PrometheusRule, PrometheusRuleGroup, alertRuleGroup }
 export { DashboardOptions, flinkDashboard } from "./monitoring/dashboard";
 export { scrapeJob, prometheusConfig } from "./monitoring/scrape-config";
 export { FlinkTls, FlinkTlsProps, FlinkTlsRestOptions, FlinkTlsProtocol, TLS_STORE_DIR, FINAL_CONF_DIR } from "./tls/flink-tls";
-export { TlsSecret, TlsStoreFormat, CertManagerOptions, KerberosSecret } from "./tls/tls-secret";
+export { TlsSecret, TlsStoreFormat, CertManagerOptions, GeneratedTlsOptions, SecretsManagerOptions, KerberosSecret } from "./tls/tls-secret";
 export { FlinkKerberos, FlinkKerberosProps, KerberosContext, KERBEROS_DIR } from "./tls/flink-kerberos";
 export { TLS_SETUP_SCRIPT } from "./tls/tls-setup-script";

@@ -299,3 +299,25 @@ describe("FlinkKerberos", () => {
     expect(() => build(new TerraformStack(new App(), "krb"))).toThrow(message);
   });
 });
+
+describe("TlsSecret.generated", () => {
+  test("a CA and a node certificate from the tls provider, stored in a Secrets Manager secret the nodes read; the JSON holds only references", () => {
+    const { tf, text } = ec2Stack({ internal: { secret: TlsSecret.generated({ validityDays: 90, dnsNames: ["flink.example.com"] }) } });
+    expect(Object.keys(tf.provider)).toEqual(expect.arrayContaining(["aws", "tls"]));
+    expect(all(tf, "tls_self_signed_cert")).toEqual([expect.objectContaining({ is_ca_certificate: true, validity_period_hours: 2160 })]);
+    expect(all(tf, "tls_cert_request")[0].dns_names).toEqual(["*.orders.flink.internal", "flink.example.com"]);
+    expect(all(tf, "tls_locally_signed_cert")[0].allowed_uses).toEqual(expect.arrayContaining(["server_auth", "client_auth"]));
+    const [version] = all(tf, "aws_secretsmanager_secret_version");
+    expect(version.secret_string).toMatch(/^\$\{jsonencode\(\{"tls\.crt" = tls_locally_signed_cert\.[^.]+\.cert_pem, "tls\.key" = tls_private_key\.[^.]+\.private_key_pem, "ca\.crt" = tls_self_signed_cert\.[^.]+\.cert_pem\}\)\}$/);
+    expect(text).not.toMatch(/BEGIN [A-Z ]*PRIVATE KEY/);
+    // A renewed certificate is a new secret version: it is in the user data, so the nodes roll onto it.
+    expect(userData(tf, "taskmanager")).toMatch(/# internal: secret version \$\{aws_secretsmanager_secret_version\.[^.]+\.version_id\}\n/);
+    // The node reads that secret, and only it.
+    const policy = JSON.parse(all(tf, "aws_iam_role_policy")[0].policy);
+    expect(policy.Statement.find((s: any) => s.Sid === "TlsSecretInternal").Resource).toMatch(/^\$\{aws_secretsmanager_secret\.[^.]+\.arn\}$/);
+  });
+
+  test("on Kubernetes it is an error pointing at cert-manager", () => {
+    expect(() => k8sStack({ internal: { secret: TlsSecret.generated() } })).toThrow(/internal\.secret is stored in Secrets Manager for a cluster on EC2 \(got a cluster on kubernetes\).*Fix: on Kubernetes use TlsSecret\.certManager/s);
+  });
+});

@@ -4,6 +4,7 @@ import { ClusterContribution, ClusterInfo, IamStatement, IClusterFeature, TlsSto
 import { FlinkConfigError, Problems } from "../config/problems";
 import { ConfigValue } from "../config/values";
 import { refusal } from "../private/report";
+import { generatedSecret } from "./generated-secret";
 import { TlsSecret } from "./tls-secret";
 
 /** Where the targets build the stores (memory-backed) and write the final config.yaml with their passwords. */
@@ -98,7 +99,12 @@ export class FlinkTls extends Construct implements IClusterFeature {
     for (const purpose of ["internal", "rest"] as const) {
       const options = this.props[purpose];
       if (!options) continue;
-      const secret = options.secret;
+      if (options.secret.kind === "generated" && platform !== "ec2") {
+        problems.error(`${purpose}.secret`, options.secret.describe(), `is stored in Secrets Manager for a cluster on EC2 (got a cluster on ${platform ?? "no target"})`, "on Kubernetes use TlsSecret.certManager({...}), which issues and renews certificates in the cluster.");
+        continue;
+      }
+      // A generated certificate becomes a secret of the cluster's platform here.
+      const secret = options.secret.kind === "generated" ? generatedSecret(new Construct(this, `${cluster.clusterName}-${purpose}`), purpose, cluster, options.secret) : options.secret;
       if (platform && secret.platform !== platform) {
         problems.error(`${purpose}.secret`, secret.describe(), `is a secret on ${secret.platform === "ec2" ? "AWS Secrets Manager" : "Kubernetes"}, which a cluster on ${platform} cannot read`, platform === "ec2" ? "use TlsSecret.secretsManager(arn)." : "use TlsSecret.kubernetesSecret(name) or TlsSecret.certManager({...}).");
       }

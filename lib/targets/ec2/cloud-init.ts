@@ -80,6 +80,8 @@ for key, name in wanted.items():
 '`,
   ];
   for (const store of tls.stores) {
+    // A version this stack manages: a new one changes the user data, which rolls the instances.
+    if (store.secret.ref.versionId) lines.push(`# ${store.purpose}: secret version ${store.secret.ref.versionId}`);
     lines.push(`fetch ${store.secret.format} ${shellQuote(store.secret.ref.secretArn!)} ${SECRETS_DIR}/${store.purpose}${store.clientCaKey ? ` ${shellQuote(store.clientCaKey)}` : ""}`);
   }
   const args = tls.stores.map((st) => shellQuote(tlsSetupArgument(st.prefix, st.secret.format, `${SECRETS_DIR}/${st.purpose}`, `${TLS_STORE_DIR}/${st.purpose}`)));
