@@ -7,7 +7,4 @@ module.exports = {
   transform: { "^.+\\.ts$": ["ts-jest", { tsconfig: "tsconfig.jest.json", diagnostics: false }] },
   setupFilesAfterEnv: ["<rootDir>/test/setup.ts"],
   testTimeout: 120000,
-  // Two files at a time even on two cores: the real-Flink files mostly wait (for checkpoints, timeouts,
-  // elections), so pairing them nearly halves the run; each still runs its two lines side by side.
-  maxWorkers: 2,
 };
