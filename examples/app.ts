@@ -4,6 +4,7 @@ import { ec2GeneratedTlsExample } from "./ec2-generated-tls/main";
 import { ec2ExistingQuorumExample, ec2HaExample } from "./ec2-ha/main";
 import { ec2ContainerExample, ec2StandaloneExample } from "./ec2-standalone/main";
 import { eksExample } from "./eks/main";
+import { emrApplicationExample, emrSessionExample } from "./emr-yarn/main";
 import { kubernetesApplicationExample } from "./kubernetes-application/main";
 import { kubernetesHaExample } from "./kubernetes-ha/main";
 
@@ -18,4 +19,6 @@ ec2ExistingQuorumExample(app);
 kubernetesHaExample(app);
 eksExample(app);
 ec2GeneratedTlsExample(app);
+emrSessionExample(app);
+emrApplicationExample(app);
 app.synth();

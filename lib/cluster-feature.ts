@@ -28,7 +28,7 @@ export interface ClusterInfo {
 
 /** What a feature may need to know of the cluster's target. */
 export interface PlatformInfo {
-  readonly kind: "ec2" | "kubernetes";
+  readonly kind: "ec2" | "kubernetes" | "emr";
   /** The namespace the cluster's pods run in (Kubernetes). */
   readonly namespace?: string;
   /** How many JobManagers the target runs. */
@@ -102,6 +102,11 @@ export interface ClusterContribution {
    * typed setting or raw key that sets the same key is an error.
    */
   readonly config?: Readonly<Record<string, ConfigValue>>;
+  /**
+   * Keys the platform sets itself when the processes start, with why ("YARN sets it to ..."): they are
+   * not rendered, and a user setting one is an error. A target's (YARN's addresses and ports).
+   */
+  readonly ownedKeys?: Readonly<Record<string, string>>;
   /** IAM statements the cluster's processes need (instance role, IRSA role). */
   readonly iamStatements?: readonly IamStatement[];
   /** Flink plugins shipped in Flink's opt/ to enable, by jar base name, e.g. "flink-s3-fs-presto". */

@@ -116,7 +116,7 @@ export class FlinkCluster extends Construct implements DeployableCluster {
     self.contributions = [props.target?.contribute(info), props.stateStorage?.bind(info), props.ha?.bind(info), props.monitoring?.bind(info), props.tls?.bind(info), props.kerberos?.bind(info)].filter((c): c is ClusterContribution => c !== undefined);
 
     checkLogging(props.logging ?? {}, problems);
-    const features = this.contributions.map((c) => ({ property: c.property, config: c.config ?? {}, metricReporters: c.metricReporters }));
+    const features = this.contributions.map((c) => ({ property: c.property, config: c.config ?? {}, metricReporters: c.metricReporters, ownedKeys: c.ownedKeys }));
     const result = buildConfiguration(props, props.version, (value) => Token.isUnresolved(value), features);
     problems.errors.push(...result.errors);
     problems.warnings.push(...result.warnings);

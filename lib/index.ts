@@ -20,6 +20,9 @@ export { KubernetesTarget, KubernetesTargetProps, KubernetesMode, ApplicationJob
 export { FlinkKubernetesDeployment, CONFIG_CHECKSUM_ANNOTATION } from "./targets/kubernetes/kubernetes-deployment";
 export { IKubernetesIdentity, ServiceAccountRef } from "./targets/kubernetes/identity";
 export * from "./targets/eks";
+export { EmrTarget, EmrTargetProps, EmrMode, EmrApplicationJob, EmrInstanceGroup, EmrInstanceFleet, EmrAccessProps } from "./targets/emr/emr-target";
+export { FlinkEmrDeployment, EMR_MANAGED_TAG } from "./targets/emr/emr-deployment";
+export { EMR_RELEASES, EmrRelease } from "./targets/emr/emr-releases";
 export { FlinkHA, FlinkHAProps, FlinkHAZooKeeperOptions, FlinkHAKubernetesOptions, ExistingZooKeeperQuorum } from "./ha/flink-ha";
 export { ZooKeeperEnsemble, ZooKeeperEnsembleProps, ZooKeeperPlacement, ZOOKEEPER_DATA_DIR, ZOOKEEPER_DATA_LOG_DIR } from "./ha/zookeeper-ensemble";
 export { ZooKeeperEc2Placement, ZooKeeperEc2Servers, ZooKeeperSubnet } from "./ha/zookeeper-ec2";

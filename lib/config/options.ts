@@ -2,7 +2,7 @@ import { catalogFor } from "./catalog";
 import { JAVA_MODULE_OPTIONS } from "./jvm";
 import { JobManagerMemory, TaskManagerMemory, deriveJobManagerMemory, deriveTaskManagerMemory } from "./memory";
 import { ConfigWarning, Problems } from "./problems";
-import { FlinkSettings, MetricReporter, RestartStrategy, StateBackend } from "./settings";
+import { FlinkSettings, MetricReporter, RestartStrategy, RestoreSettings, StateBackend } from "./settings";
 import { checkRawKeys } from "./raw-keys";
 import { ConfigValue, Parsed, UNRESOLVED, ValueReader, durationValue, sizeValue } from "./values";
 import { FlinkVersion } from "./version";
@@ -45,6 +45,8 @@ export interface FeatureKeys {
   readonly config: Readonly<Record<string, ConfigValue>>;
   /** Reporters the feature adds to the user's metricReporters. */
   readonly metricReporters?: readonly MetricReporter[];
+  /** Keys the platform sets itself at run time, with why (a target's): left unwritten, and an error when set. */
+  readonly ownedKeys?: Readonly<Record<string, string>>;
 }
 
 export interface BuildResult {
@@ -59,10 +61,18 @@ class KeyWriter {
   public readonly entries = new Map<string, ConfigValue>();
   public readonly sources = new Map<string, string>();
 
-  constructor(public readonly read: ValueReader) {}
+  constructor(
+    public readonly read: ValueReader,
+    public readonly owned: ReadonlyMap<string, string> = new Map(),
+  ) {}
 
   public set(key: string, property: string, value: ConfigValue | undefined): void {
     if (value === undefined) return;
+    const ownedBecause = this.owned.get(key);
+    if (ownedBecause) {
+      this.read.problems.error(property, value, `sets ${key}, which ${ownedBecause}`, `remove ${property}.`);
+      return;
+    }
     this.entries.set(key, value);
     this.sources.set(key, property);
   }
@@ -104,9 +114,15 @@ class KeyWriter {
     return parsed;
   }
 
-  public port(key: string, property: string, value: number | string, options: { allowRange?: boolean } = {}): number | string {
-    if (this.read.port(property, value, options) !== undefined) this.set(key, property, value);
-    return value;
+  /**
+   * A port the user gave, or our fixed default. A port the platform owns is left to it (0: Flink's
+   * "any free port"), and giving one is an error.
+   */
+  public port(key: string, property: string, value: number | string | undefined, fallback: number | string, options: { allowRange?: boolean } = {}): number | string {
+    if (value === undefined && this.owned.has(key)) return 0;
+    const port = value ?? fallback;
+    if (this.read.port(property, port, options) !== undefined) this.set(key, property, port);
+    return port;
   }
 
   public number(key: string, property: string, value: number | undefined, options: { min: number; max?: number }): void {
@@ -151,30 +167,32 @@ export function buildConfiguration(
   if (!version.isChecked) {
     problems.warn("flink:unchecked-version", `Flink ${version.version} has no key catalog in this package: keys are written as for Flink ${version.keyFamily} and raw keys are not checked.`);
   }
-  const w = new KeyWriter(new ValueReader(problems, isUnresolved));
+  const owned = new Map(features.flatMap((f) => Object.entries(f.ownedKeys ?? {})));
+  const w = new KeyWriter(new ValueReader(problems, isUnresolved), owned);
   const jm = settings.jobManager ?? {};
   const tm = settings.taskManager ?? {};
 
   w.text("jobmanager.rpc.address", "jobManager.rpcAddress", jm.rpcAddress);
-  const jobManagerRpc = w.port("jobmanager.rpc.port", "jobManager.rpcPort", jm.rpcPort ?? 6123);
+  const jobManagerRpc = w.port("jobmanager.rpc.port", "jobManager.rpcPort", jm.rpcPort, 6123);
   w.text("rest.address", "jobManager.restAddress", jm.restAddress);
   w.text("rest.bind-address", "jobManager.restBindAddress", jm.restBindAddress);
-  const rest = w.port("rest.port", "jobManager.restPort", jm.restPort ?? 8081);
-  const blobServer = w.port("blob.server.port", "jobManager.blobServerPort", jm.blobServerPort ?? 6124, { allowRange: true });
+  const rest = w.port("rest.port", "jobManager.restPort", jm.restPort, 8081);
+  const blobServer = w.port("blob.server.port", "jobManager.blobServerPort", jm.blobServerPort, 6124, { allowRange: true });
   const jobManagerMemory = writeJobManagerMemory(w, settings);
 
   const taskSlots = known(w.integer("taskmanager.numberOfTaskSlots", "taskManager.slots", tm.slots ?? 1, { min: 1 }));
   w.text("taskmanager.host", "taskManager.host", tm.host);
-  const taskManagerRpc = w.port("taskmanager.rpc.port", "taskManager.rpcPort", tm.rpcPort ?? 6122, { allowRange: true });
-  const taskManagerData = w.port("taskmanager.data.port", "taskManager.dataPort", tm.dataPort ?? 6121);
+  const taskManagerRpc = w.port("taskmanager.rpc.port", "taskManager.rpcPort", tm.rpcPort, 6122, { allowRange: true });
+  const taskManagerData = w.port("taskmanager.data.port", "taskManager.dataPort", tm.dataPort, 6121);
   const taskManagerMemory = writeTaskManagerMemory(w, settings);
 
   writeResourceManager(w, settings);
   writeNetwork(w, settings);
   w.integer("parallelism.default", "parallelism", settings.parallelism, { min: 1 });
-  const metricQueryService = w.port("metrics.internal.query-service.port", "metricQueryServicePort", settings.metricQueryServicePort ?? 6125, { allowRange: true });
+  const metricQueryService = w.port("metrics.internal.query-service.port", "metricQueryServicePort", settings.metricQueryServicePort, 6125, { allowRange: true });
   if (settings.javaModuleOptions ?? true) w.text("env.java.default-opts.all", "javaModuleOptions", JAVA_MODULE_OPTIONS);
   writeCheckpointing(w, settings);
+  writeRestore(w, settings.restore);
   writeStateBackend(w, settings.stateBackend, settings);
   writeRestartStrategy(w, settings.restartStrategy);
   const metrics = writeMetricReporters(w, [
@@ -190,7 +208,7 @@ export function buildConfiguration(
   // random) instead of jobmanager.rpc.port (ClusterEntrypoint reads it only in ZooKeeper mode, 1.20 and 2.x);
   // the same port keeps the target's firewall rules right.
   const ha = w.entries.get("high-availability.type");
-  if (typeof ha === "string" && ha.toUpperCase() === "ZOOKEEPER") w.text("high-availability.jobmanager.port", "jobManager.rpcPort", String(jobManagerRpc));
+  if (typeof ha === "string" && ha.toUpperCase() === "ZOOKEEPER" && jobManagerRpc !== 0) w.text("high-availability.jobmanager.port", "jobManager.rpcPort", String(jobManagerRpc));
   checkRawKeys(settings.rawConfig ?? {}, version, w, problems);
   if (w.entries.has("execution.checkpointing.interval") && !w.entries.has("execution.checkpointing.dir")) {
     problems.warn("flink:no-checkpoint-directory", "checkpointing is on but no checkpoint directory is set: checkpoints stay in JobManager memory and are lost with it. Set checkpointing.directory to a durable URI such as s3://bucket/checkpoints, or give the cluster a stateStorage.");
@@ -324,6 +342,13 @@ function writeNetwork(w: KeyWriter, settings: FlinkSettings): void {
   w.flag("taskmanager.network.detailed-metrics", `${p}.detailedMetrics`, n.detailedMetrics);
 }
 
+function writeRestore(w: KeyWriter, restore: RestoreSettings | undefined): void {
+  if (!restore) return;
+  w.uri("execution.state-recovery.path", "restore.path", restore.path);
+  w.oneOf("execution.state-recovery.claim-mode", "restore.claimMode", restore.claimMode, ["CLAIM", "NO_CLAIM"]);
+  w.flag("execution.state-recovery.ignore-unclaimed-state", "restore.allowNonRestoredState", restore.allowNonRestoredState);
+}
+
 function writeCheckpointing(w: KeyWriter, settings: FlinkSettings): void {
   const c = settings.checkpointing;
   if (!c) return;
@@ -434,7 +459,7 @@ function writeMetricReporters(w: KeyWriter, reporters: ReadonlyArray<{ reporter:
     }
     w.text(`metrics.reporter.${reporter.name}.factory.class`, p, reporter.factoryClass);
     for (const [parameter, value] of Object.entries(reporter.parameters)) {
-      ports.push([`${p}.${parameter}`, w.port(`metrics.reporter.${reporter.name}.${parameter}`, `${p}.${parameter}`, value, { allowRange: true })]);
+      ports.push([`${p}.${parameter}`, w.port(`metrics.reporter.${reporter.name}.${parameter}`, `${p}.${parameter}`, value, value, { allowRange: true })]);
     }
   });
   return ports;
@@ -455,7 +480,7 @@ function checkTypedKeysExist(w: KeyWriter, version: FlinkVersion, problems: Prob
 function checkPortsDistinct(problems: Problems, ports: ReadonlyArray<[string, number | string]>): void {
   const seen = new Map<number, string>();
   for (const [property, port] of ports) {
-    if (typeof port !== "number") continue;
+    if (typeof port !== "number" || port === 0) continue;
     const other = seen.get(port);
     if (other) problems.error(property, port, `collides with ${other}, which uses the same port`, "give every Flink port its own number.");
     else seen.set(port, property);

@@ -9,6 +9,8 @@ import { FlinkVersion } from "./version";
 interface WrittenKeys {
   readonly entries: Map<string, ConfigValue>;
   readonly sources: Map<string, string>;
+  /** Keys the platform sets at run time (YARN's addresses and ports), with why: a user may not set them. */
+  readonly owned: ReadonlyMap<string, string>;
 }
 
 /**
@@ -124,6 +126,11 @@ export function checkRawKeys(
         problems.error(property, value, typeProblem, `give a value of Flink type ${option.type} for ${key}.`);
         continue;
       }
+    }
+    const ownedBecause = written.owned.get(key);
+    if (ownedBecause) {
+      problems.error(property, value, `sets ${key}, which ${ownedBecause}`, `remove ${property}.`);
+      continue;
     }
     const owner = written.sources.get(key);
     if (owner) {

@@ -166,6 +166,23 @@ export type CheckpointingMode = "EXACTLY_ONCE" | "AT_LEAST_ONCE";
 export type ExternalizedCheckpointRetention = "RETAIN_ON_CANCELLATION" | "DELETE_ON_CANCELLATION" | "NO_EXTERNALIZED_CHECKPOINTS";
 
 /** @see https://nightlies.apache.org/flink/flink-docs-stable/docs/dev/datastream/fault-tolerance/checkpointing/ */
+/**
+ * Where jobs start from: a savepoint or a retained checkpoint, written as Flink's
+ * `execution.state-recovery.*` keys. In application mode the job restores from it; in a session, every
+ * job submitted with the cluster's configuration does (the first one after an upgrade).
+ */
+export interface RestoreSettings {
+  /** The snapshot's URI as Flink reported it, e.g. "s3://bucket/flink/orders/savepoints/savepoint-1a2b3c-0123456789ab". */
+  readonly path: string;
+  /**
+   * CLAIM: the job takes the snapshot over and deletes it when it is subsumed; NO_CLAIM: the snapshot is
+   * left alone and the first checkpoint is a full one. @default "NO_CLAIM"
+   */
+  readonly claimMode?: "CLAIM" | "NO_CLAIM";
+  /** Skip state that belongs to no operator of the new program (a removed operator). @default false */
+  readonly allowNonRestoredState?: boolean;
+}
+
 export interface CheckpointingSettings {
   /** `execution.checkpointing.interval`, at least 10 ms. */
   readonly interval: Duration;
@@ -371,6 +388,8 @@ export interface FlinkSettings {
   readonly javaModuleOptions?: boolean;
   /** Periodic checkpoints. @default - off */
   readonly checkpointing?: CheckpointingSettings;
+  /** Start jobs from a savepoint or retained checkpoint (`execution.state-recovery.*`). @default - empty state */
+  readonly restore?: RestoreSettings;
   /** @default StateBackend.hashmap() */
   readonly stateBackend?: StateBackend;
   /** @default - Flink's: exponential delay when checkpointing is on, none otherwise */

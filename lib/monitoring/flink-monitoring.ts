@@ -15,7 +15,7 @@ import { parseDuration } from "../config/units";
 import { ConfigValue } from "../config/values";
 import { iamPolicyDocument } from "../private/iam";
 import { refusal } from "../private/report";
-import { isIpv4Cidr } from "../private/validate";
+import { isIpv4Cidr, refuseOnEmr } from "../private/validate";
 import { checkLabelKey, checkLabelValue } from "../targets/kubernetes/kubernetes-names";
 import { DeployableCluster } from "../targets/target";
 import { AlertRuleOptions, alertRuleGroup, checkAlertRuleOptions, parsePrometheusDuration } from "./alert-rules";
@@ -163,6 +163,7 @@ export class FlinkMonitoring extends Construct implements IClusterFeature {
 
   public bind(cluster: ClusterInfo): ClusterContribution {
     if (this.refused) throw this.refused;
+    refuseOnEmr(cluster.platform, `FlinkMonitoring "${this.node.path}"`, cluster.clusterName, "scrape the EMR nodes with your own Prometheus configuration: FlinkMonitoring renders it for the EC2 and Kubernetes targets only.");
     const problems = new Problems();
     const scrapers = this.props.scrapers ?? {};
     const platform = cluster.platform?.kind;
@@ -242,7 +243,7 @@ export class FlinkMonitoring extends Construct implements IClusterFeature {
       clusterName: cluster.clusterName,
       flinkVersion: cluster.version.version,
       versionLine: cluster.version.line ?? cluster.version.keyFamily ?? cluster.version.version,
-      target: platform?.kind ?? "none",
+      target: (platform?.kind ?? "none") as "none" | "ec2" | "kubernetes",
       mode: platform?.mode ?? "session",
       namespace: platform?.namespace,
       jobManagers: platform?.jobManagers ?? 1,

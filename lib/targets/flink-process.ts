@@ -90,10 +90,7 @@ export function outputName(clusterName: string, key: string): string {
   return `${clusterName}-${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
 }
 
-/**
- * The cluster's outputs: where its REST API is, the `flink` CLI lines for a session cluster, and what
- * its features report (bucket, prefixes). Ids are unique per cluster through the construct path.
- */
+/** How the flink CLI names the REST endpoint: with https:// under REST TLS. */
 function restTarget(cluster: DeployableCluster, rest: string): string {
   return secretStores(cluster)?.restHttps ? `https://${rest}` : rest;
 }
@@ -105,15 +102,20 @@ export function secretStores(cluster: DeployableCluster): TlsNeeds | undefined {
   return { stores: needs.flatMap((n) => n.stores), restHttps: needs.some((n) => n.restHttps), restMutual: needs.some((n) => n.restMutual) };
 }
 
-export function addClusterOutputs(scope: Construct, cluster: DeployableCluster, endpoints: { jobManagerAddress: string; rest: string; restUrl: string; session: boolean }): void {
-  const outputs: Record<string, string> = {
+/** The outputs of a cluster with a REST address: where it is, and the `flink` CLI lines of a session. */
+export function restOutputs(cluster: DeployableCluster, endpoints: { jobManagerAddress: string; rest: string; restUrl: string; session: boolean }): Record<string, string> {
+  return {
     jobManagerAddress: endpoints.jobManagerAddress,
     restUrl: endpoints.restUrl,
     // With REST TLS the client needs the scheme: a bare host:port makes Flink's client turn REST TLS off
     // and speak http (a 301 it retries on 1.20, a NullPointerException on 2.3; the real TLS test saw both).
     ...(endpoints.session ? { submitJob: `flink run -m ${restTarget(cluster, endpoints.rest)} <job.jar>`, listJobs: `flink list -m ${restTarget(cluster, endpoints.rest)}` } : {}),
-    ...Object.assign({}, ...cluster.contributions.map((c) => c.outputs ?? {})),
   };
+}
+
+/** The cluster's outputs: the target's and what its features report (bucket, prefixes), one per key. */
+export function addClusterOutputs(scope: Construct, cluster: DeployableCluster, targetOutputs: Readonly<Record<string, string>>): void {
+  const outputs: Record<string, string> = { ...targetOutputs, ...Object.assign({}, ...cluster.contributions.map((c) => c.outputs ?? {})) };
   for (const key of Object.keys(outputs).sort()) {
     const output = new TerraformOutput(scope, key, { value: outputs[key], description: `Flink cluster ${cluster.clusterName}: ${key}` });
     // Readable and stable: "<clusterName>-rest-url"; unique per stack because cluster names are.

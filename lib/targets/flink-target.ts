@@ -1,4 +1,5 @@
 import { Ec2Target, Ec2TargetProps } from "./ec2/ec2-target";
+import { EmrTarget, EmrTargetProps } from "./emr/emr-target";
 import { KubernetesTarget, KubernetesTargetProps } from "./kubernetes/kubernetes-target";
 import { IFlinkTarget } from "./target";
 
@@ -12,5 +13,10 @@ export class FlinkTarget {
   /** A standalone cluster on Kubernetes (any cluster, or EKS), in session or application mode. */
   public static kubernetes(props: KubernetesTargetProps): IFlinkTarget {
     return new KubernetesTarget(props);
+  }
+
+  /** Flink on YARN in an Amazon EMR cluster: a YARN session or one job in application mode. */
+  public static emr(props: EmrTargetProps): IFlinkTarget {
+    return new EmrTarget(props);
   }
 }

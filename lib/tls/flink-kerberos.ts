@@ -1,3 +1,4 @@
+import { refuseOnEmr } from "../private/validate";
 import { Token } from "cdktf";
 import { Construct } from "constructs";
 import { ClusterContribution, ClusterInfo, IClusterFeature } from "../cluster-feature";
@@ -56,6 +57,7 @@ export class FlinkKerberos extends Construct implements IClusterFeature {
 
   public bind(cluster: ClusterInfo): ClusterContribution {
     if (this.refused) throw this.refused;
+    refuseOnEmr(cluster.platform, `FlinkKerberos "${this.node.path}"`, cluster.clusterName, "use Kerberos through an EMR security configuration of your own.");
     const secret = this.props.secret;
     const platform = cluster.platform?.kind;
     if (platform && secret.platform !== platform) {

@@ -1,3 +1,4 @@
+import { refuseOnEmr } from "../private/validate";
 import { Fn, Token } from "cdktf";
 import { Construct } from "constructs";
 import { ClusterContribution, ClusterInfo, IamStatement, IClusterFeature, TlsStoreNeeds } from "../cluster-feature";
@@ -90,6 +91,7 @@ export class FlinkTls extends Construct implements IClusterFeature {
 
   public bind(cluster: ClusterInfo): ClusterContribution {
     if (this.refused) throw this.refused;
+    refuseOnEmr(cluster.platform, `FlinkTls "${this.node.path}"`, cluster.clusterName, "set the target's inTransitCertificates: EMR's in-transit encryption turns on Flink's internal and REST TLS (EMR 7.3 and later).");
     const problems = new Problems();
     const platform = cluster.platform?.kind;
     const config: Record<string, ConfigValue> = {};

@@ -1,4 +1,4 @@
-import { execFile } from "child_process";
+import { execFile, execFileSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -117,6 +117,22 @@ export function probeReport(layout: FlinkLayout, configDirs: readonly string[]):
       else resolve(JSON.parse(stdout) as ProbeReport);
     });
   });
+}
+
+/** What Flink's CliFrontendParser and GenericCLI make of a `flink <action> ...` command line (FlinkProbe cli). */
+export interface CliReport {
+  readonly config?: Readonly<Record<string, string>>;
+  readonly jar?: string;
+  readonly entryClass?: string;
+  readonly args?: readonly string[];
+  readonly restore?: string;
+  readonly error?: string;
+}
+
+export function probeCli(layout: FlinkLayout, action: string, args: readonly string[]): CliReport {
+  const classpath = [layout.probeDir, ...layout.catalogClasspath].join(path.delimiter);
+  const stdout = execFileSync("java", ["-cp", classpath, "FlinkProbe", "cli", action, ...args], { encoding: "utf8", timeout: 60_000 });
+  return JSON.parse(stdout) as CliReport;
 }
 
 /** Writes each config.yaml into its own directory (as Flink's --configDir expects) under a fresh temp dir. */

@@ -17,7 +17,7 @@ import { Construct } from "constructs";
 import { iamPolicyDocument } from "../../private/iam";
 import { escapeTerraformTemplate } from "../../private/terraform-text";
 import { DeployableCluster } from "../target";
-import { addClusterOutputs, metricsSources, requiredPlugins, secretStores } from "../flink-process";
+import { addClusterOutputs, restOutputs, metricsSources, requiredPlugins, secretStores } from "../flink-process";
 import { FlinkRole, USER_DATA_LIMIT, renderUserData } from "./cloud-init";
 import { Ec2AccessProps, Ec2Target } from "./ec2-target";
 import { RestLoadBalancer } from "./rest-load-balancer";
@@ -310,6 +310,6 @@ export class FlinkEc2Deployment extends Construct {
   private outputs(cluster: DeployableCluster, target: Ec2Target): void {
     const address = target.jobManagerAddress(cluster);
     const rest = `${address}:${cluster.ports.rest}`;
-    addClusterOutputs(this, cluster, { jobManagerAddress: address, rest, restUrl: `${restTls(cluster) === "none" ? "http" : "https"}://${rest}`, session: true });
+    addClusterOutputs(this, cluster, restOutputs(cluster, { jobManagerAddress: address, rest, restUrl: `${restTls(cluster) === "none" ? "http" : "https"}://${rest}`, session: true }));
   }
 }

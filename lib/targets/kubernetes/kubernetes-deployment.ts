@@ -15,7 +15,7 @@ import { Construct } from "constructs";
 import { escapeTerraformTemplate } from "../../private/terraform-text";
 import { TLS_SETUP_SCRIPT } from "../../tls/tls-setup-script";
 import { TLS_SETUP_KEY, certManagerCertificates, tlsPodParts } from "./tls-pod";
-import { FLINK_UID, addClusterOutputs, metricsSources, pluginCopyCommands, requiredPlugins, secretStores, shellQuote } from "../flink-process";
+import { FLINK_UID, addClusterOutputs, restOutputs, metricsSources, pluginCopyCommands, requiredPlugins, secretStores, shellQuote } from "../flink-process";
 import { HighAvailabilityNeeds, TlsNeeds } from "../../cluster-feature";
 import { DeployableCluster } from "../target";
 import { KubernetesAccess, KubernetesMode, KubernetesResources, KubernetesScheduling, KubernetesTarget, LOCAL_STATE_DIR } from "./kubernetes-target";
@@ -208,12 +208,16 @@ export class FlinkKubernetesDeployment extends Construct {
       const services = [`${name}-rest`, this.target.jobManagerService(this.cluster)];
       certManagerCertificates(this, name, this.namespaceName, this.tls, services.flatMap((s) => [s, `${s}.${p.namespace.name}.svc`]), this.labels());
     }
-    addClusterOutputs(this, this.cluster, {
-      jobManagerAddress: this.target.jobManagerAddress(this.cluster),
-      rest,
-      restUrl: p.ingress ? `${p.ingress.tlsSecretName ? "https" : "http"}://${p.ingress.host}` : `${this.tls?.restHttps ? "https" : "http"}://${rest}`,
-      session: mode.kind === "session",
-    });
+    addClusterOutputs(
+      this,
+      this.cluster,
+      restOutputs(this.cluster, {
+        jobManagerAddress: this.target.jobManagerAddress(this.cluster),
+        rest,
+        restUrl: p.ingress ? `${p.ingress.tlsSecretName ? "https" : "http"}://${p.ingress.host}` : `${this.tls?.restHttps ? "https" : "http"}://${rest}`,
+        session: mode.kind === "session",
+      }),
+    );
   }
 
   private labels(component?: Role): Record<string, string> {

@@ -51,7 +51,11 @@ public final class FlinkProbe {
     }
 
     public static void main(String[] args) throws Exception {
-        if (args.length == 0 || !args[0].equals("report")) throw new IllegalArgumentException("usage: FlinkProbe report [DIR ...]");
+        if (args.length > 1 && args[0].equals("cli")) {
+            cli(args[1], java.util.Arrays.copyOfRange(args, 2, args.length));
+            return;
+        }
+        if (args.length == 0 || !args[0].equals("report")) throw new IllegalArgumentException("usage: FlinkProbe report [DIR ...] | FlinkProbe cli run|run-application|list [ARG ...]");
         Map<String, List<Declared>> options = scanOptions();
         StringBuilder out = new StringBuilder("{\"options\":");
         writeOptions(options, out);
@@ -69,6 +73,60 @@ public final class FlinkProbe {
         }
         out.append("]}");
         System.out.println(out);
+    }
+
+    /**
+     * Parses a `flink <action> ARG ...` command line as Flink's CliFrontend does: the action's options
+     * merged with the generic CLI's (-t, -D), then ProgramOptions for run actions. Prints the target,
+     * the -D properties, and the program's jar, entry class, arguments and restore settings; a line
+     * Flink refuses prints "error".
+     */
+    static void cli(String action, String[] args) {
+        StringBuilder out = new StringBuilder("{");
+        try {
+            org.apache.flink.client.cli.GenericCLI generic = new org.apache.flink.client.cli.GenericCLI(new Configuration(), System.getProperty("java.io.tmpdir"));
+            boolean run = action.equals("run") || action.equals("run-application");
+            if (!run && !action.equals("list")) throw new IllegalArgumentException("unknown action " + action);
+            // The list options are package-private in CliFrontendParser: read them as CliFrontend does.
+            Method listOptions = org.apache.flink.client.cli.CliFrontendParser.class.getDeclaredMethod("getListCommandOptions");
+            listOptions.setAccessible(true);
+            org.apache.commons.cli.Options options = run ? org.apache.flink.client.cli.CliFrontendParser.getRunCommandOptions() : (org.apache.commons.cli.Options) listOptions.invoke(null);
+            generic.addGeneralOptions(options);
+            generic.addRunOptions(options);
+            org.apache.commons.cli.CommandLine line = org.apache.flink.client.cli.CliFrontendParser.parse(options, args, true);
+            Configuration effective = generic.toConfiguration(line);
+            out.append("\"config\":{");
+            boolean first = true;
+            for (Map.Entry<String, String> e : new TreeMap<>(effective.toMap()).entrySet()) {
+                if (!first) out.append(',');
+                first = false;
+                string(e.getKey(), out);
+                out.append(':');
+                string(e.getValue(), out);
+            }
+            out.append('}');
+            if (run) {
+                org.apache.flink.client.cli.ProgramOptions program = org.apache.flink.client.cli.ProgramOptions.create(line);
+                program.validate();
+                out.append(",\"jar\":");
+                string(String.valueOf(program.getJarFilePath()), out);
+                out.append(",\"entryClass\":");
+                string(String.valueOf(program.getEntryPointClassName()), out);
+                out.append(",\"args\":[");
+                String[] programArgs = program.getProgramArgs();
+                for (int i = 0; i < programArgs.length; i++) {
+                    if (i > 0) out.append(',');
+                    string(programArgs[i], out);
+                }
+                out.append("],\"restore\":");
+                string(program.getSavepointRestoreSettings().toString(), out);
+            }
+        } catch (Throwable t) {
+            out.setLength(1);
+            out.append("\"error\":");
+            string(t.toString(), out);
+        }
+        System.out.println(out.append('}'));
     }
 
     /**
