@@ -239,11 +239,11 @@ describeWithRealFlink("Flink reads what EMR is given (test/emr-target.test.ts)",
       const [yaml, legacy] = report.configs;
       expect(yaml.error).toBeUndefined();
       expect(legacy.error).toBeUndefined();
-      expect(Object.keys(legacy.values).sort()).toEqual(Object.keys(yaml.values).sort());
+      expect(Object.keys(legacy.values ?? {}).sort()).toEqual(Object.keys(yaml.values ?? {}).sort());
       expect(legacy.values).toEqual(yaml.values);
-      for (const [key, read] of Object.entries(legacy.values)) expect({ key, error: read.error }).toEqual({ key, error: undefined });
-      expect(legacy.values["pipeline.global-job-parameters"].value).toEqual({ team: "orders", region: "eu-west-1" });
-      expect(legacy.values["execution.state-recovery.claim-mode"].value).toBe("CLAIM");
+      for (const [key, read] of Object.entries(legacy.values ?? {})) expect({ key, error: read.error }).toEqual({ key, error: undefined });
+      expect(legacy.values?.["pipeline.global-job-parameters"].value).toEqual({ team: "orders", region: "eu-west-1" });
+      expect(legacy.values?.["execution.state-recovery.claim-mode"].value).toBe("CLAIM");
     } finally {
       fs.rmSync(root, { recursive: true, force: true });
     }

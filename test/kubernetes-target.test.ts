@@ -218,7 +218,7 @@ describe("bad input", () => {
     ["an Ingress nobody may pass", { target: { ingress: { host: "flink.example.com" } } }, /target\.ingress cannot reach the REST API: the NetworkPolicy admits no one to it/],
     ["a token memory size without a container limit", { taskManager: { memory: { process: "${TfToken[TOKEN.1]}" } } }, /target\.taskManagers\.resources\.memory must be set when Flink's memory size is a token/],
     ["a toleration with operator Exists and a value", { target: { taskManagers: { replicas: 1, scheduling: { tolerations: [{ key: "flink", operator: "Exists", value: "yes" }] } } } }, /tolerations\[0\]\.value must be empty when operator is Exists/],
-    ["a savepoint that is not a URI", { target: { mode: KubernetesMode.application({ entryClass: "com.example.Job", fromSavepoint: "savepoint-1" }) } }, /target\.mode\.fromSavepoint must be the savepoint's URI/],
+    ["a restore path that is not a URI", { restore: { path: "savepoint-1" }, target: { mode: KubernetesMode.application({ entryClass: "com.example.Job" }) } }, /restore\.path must be/],
     ["a malformed CIDR", { target: { metricsAccess: { cidrs: ["10.0.0.0/40"] } } }, /target\.metricsAccess\.cidrs\[0\] must be an IPv4 CIDR block/],
     ["an official image of another Flink version", { target: { image: "flink:1.20.1-java17" } }, /target\.image has tag 1\.20\.1-java17, which is not Flink 2\.2/],
     ["a port range Kubernetes cannot expose", { jobManager: { blobServerPort: "6124-6130" } }, /jobManager\.blobServerPort must be a single port on Kubernetes/],

@@ -259,10 +259,13 @@ export class FlinkKubernetesDeployment extends Construct {
     if (mode.kind === "session") return [`exec /opt/flink/bin/jobmanager.sh start-foreground${own}`];
     const job = mode.job!;
     const quote = shellQuote;
+    const entries = this.cluster.configuration.entries;
+    const restorePath = entries.get("execution.state-recovery.path");
     const options = [
       `--job-classname ${quote(job.entryClass)}`,
-      ...(job.fromSavepoint ? [`--fromSavepoint ${quote(job.fromSavepoint)}`] : []),
-      ...(job.allowNonRestoredState ? ["--allowNonRestoredState"] : []),
+      // The cluster's restore, also in config.yaml: standalone-job.sh takes it on its command line too.
+      ...(typeof restorePath === "string" ? [`--fromSavepoint ${quote(restorePath)}`] : []),
+      ...(entries.get("execution.state-recovery.ignore-unclaimed-state") === true ? ["--allowNonRestoredState"] : []),
     ];
     return [`exec /opt/flink/bin/standalone-job.sh start-foreground${own} ${[...options, ...(job.args ?? []).map(quote)].join(" ")}`];
   }

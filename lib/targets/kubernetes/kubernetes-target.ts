@@ -35,13 +35,6 @@ export interface ApplicationJob {
   readonly entryClass: string;
   /** Program arguments. @default - none */
   readonly args?: readonly string[];
-  /**
-   * Restore from this savepoint (a URI) on start. Without HA, every JobManager restart starts the job
-   * from here again, not from the latest checkpoint. @default - empty state
-   */
-  readonly fromSavepoint?: string;
-  /** Skip state that cannot be mapped to the new program. @default false */
-  readonly allowNonRestoredState?: boolean;
 }
 
 /** CPU and memory of one Flink container. Quantities in Kubernetes notation ("2", "500m", "4Gi"). */
@@ -191,10 +184,6 @@ export class KubernetesTarget implements IFlinkTarget {
     const mode = p.mode ?? KubernetesMode.session();
     if (mode.kind === "application" && !(mode.job && /^[A-Za-z_$][\w$]*(\.[A-Za-z_$][\w$]*)*$/.test(mode.job.entryClass ?? ""))) {
       problems.error("target.mode", mode.job?.entryClass, "application mode needs a job: the fully qualified main class of the jar in /opt/flink/usrlib", 'use KubernetesMode.application({ entryClass: "com.example.Job" }) or KubernetesMode.session().');
-    }
-    const savepoint = mode.job?.fromSavepoint;
-    if (known(savepoint) && !/^[a-z][a-z0-9+.-]*:\/\/\S+$/.test(savepoint!)) {
-      problems.error("target.mode.fromSavepoint", savepoint, "must be the savepoint's URI, e.g. s3://bucket/savepoints/savepoint-1a2b3c", "give the full URI Flink reported for the savepoint.");
     }
     if (!(Number.isInteger(p.taskManagers.replicas) && p.taskManagers.replicas >= 0)) {
       problems.error("target.taskManagers.replicas", p.taskManagers.replicas, "must be a whole number >= 0", "give the number of TaskManager pods (0 parks a session cluster).");
