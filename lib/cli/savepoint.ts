@@ -91,12 +91,25 @@ async function savepointOf(options: SavepointOptions, job: { jid: string; name: 
         const cause = String(failure["stack-trace"] ?? failure.class ?? "unknown").split("\n").slice(0, 3).join(" / ");
         throw new SavepointError(`the savepoint of job ${job.jid} (${job.name}) failed: ${cause}`);
       }
+      // Flink reports the stop's savepoint complete while the job is still RUNNING for a moment: a stop
+      // is done when the job has finished.
+      if (options.stop) await finished(options, job, deadline);
       return { jobId: job.jid, jobName: job.name, location: status.operation.location, stopped: options.stop ?? false };
     }
     if (Date.now() > deadline) {
       throw new SavepointError(`the savepoint of job ${job.jid} (${job.name}) did not complete within ${options.timeoutMs / 1000} s; it may still complete: check GET /jobs/${job.jid}/savepoints/${trigger["request-id"]}, or raise --timeout.`);
     }
     await sleep(500);
+  }
+}
+
+async function finished(options: SavepointOptions, job: { jid: string; name: string }, deadline: number): Promise<void> {
+  for (;;) {
+    const state = (await call(options, "GET", `jobs/${job.jid}`)).state;
+    if (state === "FINISHED") return;
+    if (["FAILED", "CANCELED"].includes(state)) throw new SavepointError(`job ${job.jid} (${job.name}) took its savepoint but then ended ${state}, not FINISHED`);
+    if (Date.now() > deadline) throw new SavepointError(`job ${job.jid} (${job.name}) took its savepoint but did not finish within ${options.timeoutMs / 1000} s (state ${state})`);
+    await sleep(250);
   }
 }
 

@@ -31,13 +31,18 @@ public final class ProbeJob {
         env.execute(args.length > 0 ? args[0] : "cdktf-flink probe job");
     }
 
-    /** Counts the values seen per key in keyed value state, so every checkpoint carries state. */
+    /**
+     * Counts the values seen per key in keyed value state, so every checkpoint carries state. The gauge
+     * maxCount is the highest count seen: after a restore it continues from the snapshot's counts.
+     */
     public static final class CountPerKey extends KeyedProcessFunction<Long, Long, Long> {
         private transient ValueState<Long> count;
+        private transient long maxCount;
 
         @Override
         public void open(OpenContext context) {
             count = getRuntimeContext().getState(new ValueStateDescriptor<>("count", Types.LONG));
+            getRuntimeContext().getMetricGroup().gauge("maxCount", (org.apache.flink.metrics.Gauge<Long>) () -> maxCount);
         }
 
         @Override
@@ -45,6 +50,7 @@ public final class ProbeJob {
             Long seen = count.value();
             long next = seen == null ? 1 : seen + 1;
             count.update(next);
+            maxCount = Math.max(maxCount, next);
             out.collect(next);
         }
     }
