@@ -160,6 +160,20 @@ test("the README's shortest stack synthesizes from the packed package", () => {
   expect(run(path.join(consumer, "node_modules", ".bin", "cdktf-flink"), ["--help"], dir)).toContain("plan-offline");
 });
 
+test("the packed bin's savepoint command runs from dist/ and says clearly when the cluster cannot be reached", () => {
+  const bin = path.join(consumer, "node_modules", ".bin", "cdktf-flink");
+  expect(run(bin, ["savepoint", "--help"], consumer)).toContain("--stop");
+  // Port 9 on loopback (discard) is closed here: the command must fail with one clear line, exit 1.
+  let failure: { status?: number; stderr?: string } = {};
+  try {
+    run(bin, ["savepoint", "--rest-url", "http://127.0.0.1:9", "--timeout", "5", "--out", path.join(work, "sp.json")], consumer);
+  } catch (error) {
+    failure = error as { status?: number; stderr?: string };
+  }
+  expect(failure.status).toBe(1);
+  expect(failure.stderr).toMatch(/^cdktf-flink savepoint: cannot reach the Flink REST API at http:\/\/127\.0\.0\.1:9: .*Check the URL/m);
+});
+
 const planAvailable = (require(path.join(root, "scripts", "plan-offline.js")) as { availability: () => { ok: boolean; reason?: string } }).availability();
 if (!planAvailable.ok) {
   // Loud on purpose: a skipped plan must never read as a passed one.
