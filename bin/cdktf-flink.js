@@ -4,6 +4,7 @@
  *
  *   plan-offline [--out cdktf.out] [stack ...]   terraform plan without a cloud (docs/planning.md)
  *   savepoint ...                                savepoints of a cluster's running jobs (README "Upgrades")
+ *   check-plan <plan.json> ...                   refuse plans that lose state or jobs (README "Plan guard")
  */
 "use strict";
 const fs = require("fs");
@@ -24,6 +25,7 @@ function compiled(name) {
 const COMMANDS = {
   "plan-offline": () => require(path.join(__dirname, "..", "scripts", "plan-offline.js")).main,
   savepoint: compiled("savepoint"),
+  "check-plan": compiled("check-plan"),
 };
 
 function usage() {
@@ -32,6 +34,7 @@ function usage() {
     "commands:",
     "  plan-offline [--out cdktf.out] [stack ...]   plan synthesized stacks with an offline AWS provider and mock credentials",
     "  savepoint --rest-url URL | --outputs FILE --cluster NAME [--stop] ...   savepoint (or stop with a savepoint) every running job",
+    "  check-plan <plan.json> [--acknowledge rule:cluster=reason ...]   refuse a terraform plan that loses state or jobs",
   ].join("\n");
 }
 

@@ -113,6 +113,11 @@ export interface ClusterContribution {
   readonly plugins?: readonly string[];
   /** High availability: lets the target run several JobManagers and asks it to open the quorum or grant leader election. */
   readonly highAvailability?: HighAvailabilityNeeds;
+  /**
+   * Terraform addresses of the resources whose loss loses the cluster's state, for `cdktf-flink
+   * check-plan`: the state bucket and its key (state), a ZooKeeper ensemble's data (haData).
+   */
+  readonly statefulResources?: { readonly state?: readonly string[]; readonly haData?: readonly string[] };
   /** Values for the cluster's outputs, by name, e.g. { stateBucket: "..." }. */
   readonly outputs?: Readonly<Record<string, string>>;
   /** TLS: the stores the target builds at start, and https for REST. */

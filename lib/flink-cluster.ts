@@ -9,6 +9,7 @@ import { FlinkSettings } from "./config/settings";
 import { formatDuration, parseDuration } from "./config/units";
 import { FlinkVersion } from "./config/version";
 import { IFlinkStateStorage } from "./flink-state-storage";
+import { UnsafeChangeAcknowledgement, checkAcknowledgements } from "./plan-guard";
 import { FlinkHA } from "./ha/flink-ha";
 import type { FlinkMonitoring } from "./monitoring/flink-monitoring";
 import type { FlinkKerberos } from "./tls/flink-kerberos";
@@ -58,6 +59,13 @@ export interface FlinkClusterProps extends FlinkSettings {
   readonly kerberos?: FlinkKerberos;
   /** Tags for every resource the cluster creates, beside `flink:cluster` and `flink:version`. @default - none */
   readonly tags?: Readonly<Record<string, string>>;
+  /**
+   * Unsafe changes `cdktf-flink check-plan` lets through for this cluster, each with why:
+   * `[{ rule: "upgrade-without-restore", reason: "fresh start after the schema change" }]`. Rule ids:
+   * replace-without-ha, upgrade-without-restore, destroys-state, destroys-ha-data, ha-cluster-id-changed.
+   * @default - none: check-plan refuses every unsafe change
+   */
+  readonly acknowledgeUnsafeChanges?: ReadonlyArray<UnsafeChangeAcknowledgement>;
 }
 
 /**
@@ -88,6 +96,8 @@ export class FlinkCluster extends Construct implements DeployableCluster {
   /** What the target and the features add to the cluster (keys, grants, plugins, outputs). */
   public readonly contributions!: readonly ClusterContribution[];
   public readonly tags: Readonly<Record<string, string>>;
+  /** Unsafe changes check-plan lets through for this cluster. */
+  public readonly acknowledgeUnsafeChanges: readonly UnsafeChangeAcknowledgement[];
   public readonly target?: IFlinkTarget;
   /** What the target told the features of itself (kind, namespace, JobManager and TaskManager counts, mode). */
   public readonly platform?: PlatformInfo;
@@ -99,6 +109,7 @@ export class FlinkCluster extends Construct implements DeployableCluster {
     this.target = props.target;
     this.platform = props.target?.platform();
     this.tags = { "flink:cluster": this.clusterName, "flink:version": this.version.version, ...props.tags };
+    this.acknowledgeUnsafeChanges = [...(props.acknowledgeUnsafeChanges ?? [])];
     try {
       this.build(props);
     } catch (error) {
@@ -110,6 +121,7 @@ export class FlinkCluster extends Construct implements DeployableCluster {
     const errorPrefix = `FlinkCluster "${this.node.path}":`;
     const problems = new Problems();
     checkClusterName(this.clusterName, problems);
+    checkAcknowledgements("acknowledgeUnsafeChanges", this.acknowledgeUnsafeChanges, problems);
     problems.throwIfErrors(errorPrefix);
     const info: ClusterInfo = { clusterName: this.clusterName, version: this.version, stateStorage: props.stateStorage, platform: this.platform };
     const self = this as Writable<FlinkCluster>;

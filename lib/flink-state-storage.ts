@@ -15,6 +15,7 @@ import { Problems } from "./config/problems";
 import { reportUnderCdktfCli } from "./private/report";
 import { isKmsKeyArn } from "./private/validate";
 import { bucketPrefixFromPath, checkBucketName, checkBucketPrefix, warnDottedBucketName } from "./private/bucket-name";
+import { terraformAddress } from "./private/terraform-address";
 
 /** Where one cluster keeps its state. */
 export interface StatePaths {
@@ -378,7 +379,9 @@ export class FlinkStateStorage extends StateStorageBase {
   }
 
   protected contributionFor(clusterName: string, paths: StatePaths): ClusterContribution {
-    return s3Contribution({ bucketName: this.bucketName, bucketArn: this.bucketArn, prefix: this.prefix, kmsKeyArn: this.kmsKeyArn }, clusterName, paths);
+    const contribution = s3Contribution({ bucketName: this.bucketName, bucketArn: this.bucketArn, prefix: this.prefix, kmsKeyArn: this.kmsKeyArn }, clusterName, paths);
+    // Destroying the bucket or its key loses every checkpoint and savepoint: check-plan refuses it.
+    return { ...contribution, statefulResources: { state: (this.kmsKey ? [this.bucket, this.kmsKey] : [this.bucket]).map(terraformAddress) } };
   }
 
   private lifecycleRules(): S3BucketLifecycleConfigurationRule[] {

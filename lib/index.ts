@@ -12,11 +12,11 @@ export * from "./flink-state-storage";
 export { FlinkMemoryBreakdown, KnownFlinkMemory } from "./config/memory";
 export { FlinkTarget } from "./targets/flink-target";
 export { IFlinkTarget, DeployableCluster } from "./targets/target";
-export { Ec2Target, Ec2TargetProps, Ec2AccessProps } from "./targets/ec2/ec2-target";
+export { Ec2Target, Ec2TargetProps, Ec2AccessProps, Ec2TaskManagerAutoscaling } from "./targets/ec2/ec2-target";
 export { FlinkEc2Deployment } from "./targets/ec2/ec2-deployment";
 export { FlinkRuntime, TarballOptions, ContainerImageOptions } from "./targets/ec2/runtime";
 export { FlinkVpc, FlinkVpcProps } from "./targets/ec2/flink-vpc";
-export { KubernetesTarget, KubernetesTargetProps, KubernetesMode, ApplicationJob, KubernetesResources, KubernetesScheduling, KubernetesAccess } from "./targets/kubernetes/kubernetes-target";
+export { KubernetesTarget, KubernetesTargetProps, KubernetesMode, ApplicationJob, KubernetesResources, KubernetesScheduling, KubernetesAccess, KubernetesTaskManagerAutoscaling } from "./targets/kubernetes/kubernetes-target";
 export { FlinkKubernetesDeployment, CONFIG_CHECKSUM_ANNOTATION } from "./targets/kubernetes/kubernetes-deployment";
 export { IKubernetesIdentity, ServiceAccountRef } from "./targets/kubernetes/identity";
 export * from "./targets/eks";
@@ -39,3 +39,4 @@ export { FlinkTls, FlinkTlsProps, FlinkTlsRestOptions, FlinkTlsProtocol, TLS_STO
 export { TlsSecret, TlsStoreFormat, CertManagerOptions, GeneratedTlsOptions, SecretsManagerOptions, KerberosSecret } from "./tls/tls-secret";
 export { FlinkKerberos, FlinkKerberosProps, KerberosContext, KERBEROS_DIR } from "./tls/flink-kerberos";
 export { TLS_SETUP_SCRIPT } from "./tls/tls-setup-script";
+export { UNSAFE_CHANGE_RULES, UnsafeChangeRule, UnsafeChangeAcknowledgement, ClusterDeploymentFacts } from "./plan-guard";

@@ -65,10 +65,13 @@ function sortedObject(entries) {
 
 /**
  * Keys without a dot are connector/format/model/sql-gateway options documented without their
- * prefix (`address`, `timeout`, `max-tokens`); they are not cluster keys.
+ * prefix (`address`, `timeout`, `max-tokens`); they are not cluster keys. Except reactive mode's
+ * `scheduler-mode` (JobManagerOptions.SCHEDULER_MODE), documented with the JobManager's options.
  */
+const DOTLESS_CLUSTER_KEYS = new Set(["scheduler-mode"]);
+
 function isClusterKey(key) {
-  return key.includes(".");
+  return key.includes(".") || DOTLESS_CLUSTER_KEYS.has(key);
 }
 
 /**

@@ -128,6 +128,35 @@ function stop(code, message) {
   return code;
 }
 
+/**
+ * The environment of an offline terraform run: a CLI config in `tmp` that takes aws from the mirror (and
+ * nothing from the registry), a plugin cache, no AWS_* settings of the user's shell, no calls home.
+ */
+function offlineEnvironment(mirror, tmp) {
+  const cliConfig = path.join(tmp, "terraform.rc");
+  fs.writeFileSync(cliConfig, `provider_installation {
+  filesystem_mirror {
+    path    = ${JSON.stringify(mirror)}
+    include = ["${AWS}"]
+  }
+  direct {
+    exclude = ["${AWS}"]
+  }
+}
+`);
+  const cache = process.env.TF_PLUGIN_CACHE_DIR || path.join(tmp, "plugin-cache");
+  fs.mkdirSync(cache, { recursive: true });
+  // Real AWS settings from the user's shell (a profile, a session token) must not leak into a mock plan.
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("AWS_")));
+  return Object.assign(env, {
+    TF_CLI_CONFIG_FILE: cliConfig,
+    TF_PLUGIN_CACHE_DIR: cache,
+    CHECKPOINT_DISABLE: "1",
+    TF_IN_AUTOMATION: "1",
+    AWS_EC2_METADATA_DISABLED: "true",
+  });
+}
+
 function main(argv) {
   let out = "cdktf.out";
   const names = [];
@@ -146,28 +175,7 @@ function main(argv) {
   if (!available.ok) return stop(3, `cannot plan offline: ${available.reason}`);
 
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "flink-plan-"));
-  const cliConfig = path.join(tmp, "terraform.rc");
-  fs.writeFileSync(cliConfig, `provider_installation {
-  filesystem_mirror {
-    path    = ${JSON.stringify(available.mirror)}
-    include = ["${AWS}"]
-  }
-  direct {
-    exclude = ["${AWS}"]
-  }
-}
-`);
-  const cache = process.env.TF_PLUGIN_CACHE_DIR || path.join(tmp, "plugin-cache");
-  fs.mkdirSync(cache, { recursive: true });
-  // Real AWS settings from the user's shell (a profile, a session token) must not leak into a mock plan.
-  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("AWS_")));
-  Object.assign(env, {
-    TF_CLI_CONFIG_FILE: cliConfig,
-    TF_PLUGIN_CACHE_DIR: cache,
-    CHECKPOINT_DISABLE: "1",
-    TF_IN_AUTOMATION: "1",
-    AWS_EC2_METADATA_DISABLED: "true",
-  });
+  const env = offlineEnvironment(available.mirror, tmp);
 
   let failed = 0;
   try {
@@ -194,6 +202,6 @@ function main(argv) {
   return failed > 0 ? stop(1, `${failed} stack(s) failed to plan`) : 0;
 }
 
-module.exports = { availability, otherProviders, providerOverride, main };
+module.exports = { availability, offlineEnvironment, otherProviders, providerOverride, main };
 
 if (require.main === module) process.exitCode = main(process.argv.slice(2));

@@ -148,14 +148,14 @@ describe("the ec2-standalone example", () => {
   test("outputs: REST URL, JobManager address, bucket and prefixes, and the flink CLI lines", () => {
     // Readable names: <clusterName>-<output in kebab case>.
     const outputs = Object.fromEntries(Object.entries(tf.output as Record<string, { value: string }>).map(([k, v]) => [k.replace(/^sessions-/, "").replace(/-([a-z])/g, (_, c: string) => c.toUpperCase()), v.value]));
-    expect(Object.keys(tf.output).sort()).toEqual(["sessions-checkpoints-uri", "sessions-job-manager-address", "sessions-list-jobs", "sessions-rest-url", "sessions-savepoints-uri", "sessions-state-bucket", "sessions-submit-job"]);
+    expect(Object.keys(tf.output).sort()).toEqual(["sessions-checkpoints-uri", "sessions-deployment", "sessions-job-manager-address", "sessions-list-jobs", "sessions-rest-url", "sessions-savepoints-uri", "sessions-state-bucket", "sessions-submit-job"]);
     expect(outputs).toMatchObject({
       restUrl: "http://jobmanager.sessions.flink.internal:8081",
       jobManagerAddress: "jobmanager.sessions.flink.internal",
       submitJob: "flink run -m jobmanager.sessions.flink.internal:8081 <job.jar>",
       listJobs: "flink list -m jobmanager.sessions.flink.internal:8081",
     });
-    expect(Object.keys(outputs).sort()).toEqual(["checkpointsUri", "jobManagerAddress", "listJobs", "restUrl", "savepointsUri", "stateBucket", "submitJob"]);
+    expect(Object.keys(outputs).sort()).toEqual(["checkpointsUri", "deployment", "jobManagerAddress", "listJobs", "restUrl", "savepointsUri", "stateBucket", "submitJob"]);
   });
 });
 

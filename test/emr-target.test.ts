@@ -195,7 +195,7 @@ describe("the steps and outputs", () => {
     const c = emrCluster(tf);
     expect(c.step.map((s: any) => s.hadoop_jar_step[0].args)).toEqual([["flink-yarn-session", "-d"]]);
     expect(c.lifecycle).toEqual({ ignore_changes: ["step"] });
-    expect(Object.keys(tf.output).sort()).toEqual(["orders-emr-cluster-id", "orders-flink-web-ui", "orders-list-jobs", "orders-primary-node", "orders-resource-manager-url", "orders-submit-job"]);
+    expect(Object.keys(tf.output).sort()).toEqual(["orders-deployment", "orders-emr-cluster-id", "orders-flink-web-ui", "orders-list-jobs", "orders-primary-node", "orders-resource-manager-url", "orders-submit-job"]);
   });
 
   test("an application copies its jar and runs it in YARN application mode; its restore is in flink-conf", () => {

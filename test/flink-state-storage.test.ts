@@ -201,6 +201,8 @@ describe("FlinkStateStorage: binding clusters", () => {
         "execution.checkpointing.savepoint-dir": `s3://${BUCKET}/flink/orders/savepoints`,
       },
       plugins: ["flink-s3-fs-presto"],
+      // What check-plan guards: destroying the bucket or its key loses the state.
+      statefulResources: { state: [expect.stringMatching(/^aws_s3_bucket\.state_bucket_/), expect.stringMatching(/^aws_kms_key\.state_key_/)] },
       outputs: {
         stateBucket: BUCKET,
         checkpointsUri: `s3://${BUCKET}/flink/orders/checkpoints`,

@@ -174,6 +174,22 @@ test("the packed bin's savepoint command runs from dist/ and says clearly when t
   expect(failure.stderr).toMatch(/^cdktf-flink savepoint: cannot reach the Flink REST API at http:\/\/127\.0\.0\.1:9: .*Check the URL/m);
 });
 
+test("the packed bin's check-plan command runs from dist/: refuses a plan that replaces a JobManager without HA, passes it acknowledged", () => {
+  const bin = path.join(consumer, "node_modules", ".bin", "cdktf-flink");
+  const facts = { cluster: "orders", flinkVersion: "2.3", runtime: "tarball 2.3.0", mode: "session", ha: "none", haClusterId: "", stateful: true, restorePath: "", acknowledged: [], resources: { jobManager: ["aws_instance.jm"], taskManagers: [], state: [], haData: [] } };
+  const planFile = path.join(work, "plan.json");
+  fs.writeFileSync(planFile, JSON.stringify({ format_version: "1.2", output_changes: { "orders-deployment": { actions: ["no-op"], before: facts, after: facts } }, resource_changes: [{ address: "aws_instance.jm", mode: "managed", type: "aws_instance", change: { actions: ["delete", "create"] } }] }));
+  let failure: { status?: number; stderr?: string } = {};
+  try {
+    run(bin, ["check-plan", planFile], consumer);
+  } catch (error) {
+    failure = error as { status?: number; stderr?: string };
+  }
+  expect(failure.status).toBe(1);
+  expect(failure.stderr).toMatch(/^refused: \[replace-without-ha\] orders: aws_instance\.jm \(JobManager\) is replaced, and the cluster has no HA/m);
+  expect(run(bin, ["check-plan", planFile, "--acknowledge", "replace-without-ha:orders=maintenance window"], consumer)).toMatch(/^check-plan: ok, 1 cluster\(s\), 1 resource change\(s\), 1 acknowledged$/m);
+});
+
 const planAvailable = (require(path.join(root, "scripts", "plan-offline.js")) as { availability: () => { ok: boolean; reason?: string } }).availability();
 if (!planAvailable.ok) {
   // Loud on purpose: a skipped plan must never read as a passed one.

@@ -26,7 +26,8 @@ function standaloneStack(app: App, id: string, runtime: (stack: TerraformStack) 
       subnetIds: network.privateSubnetIds,
       amiId: amiId(stack),
       jobManager: { instanceType: "m6i.large" },
-      taskManagers: { instanceType: "m6i.2xlarge", desired: 3, min: 3, max: 6 },
+      // Target tracking on the TaskManagers' average CPU between min and max (the group then owns its desired capacity).
+      taskManagers: { instanceType: "m6i.2xlarge", desired: 3, min: 3, max: 6, autoscaling: { targetCpuUtilization: 70, instanceWarmup: "5 min" } },
       runtime: runtime(stack),
       restAccess: { cidrs: ["10.40.0.0/16"] },
       metricsAccess: { cidrs: ["10.40.0.0/16"] },

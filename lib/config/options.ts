@@ -189,6 +189,7 @@ export function buildConfiguration(
   writeResourceManager(w, settings);
   writeNetwork(w, settings);
   w.integer("parallelism.default", "parallelism", settings.parallelism, { min: 1 });
+  writeScheduler(w, settings, version);
   const metricQueryService = w.port("metrics.internal.query-service.port", "metricQueryServicePort", settings.metricQueryServicePort, 6125, { allowRange: true });
   if (settings.javaModuleOptions ?? true) w.text("env.java.default-opts.all", "javaModuleOptions", JAVA_MODULE_OPTIONS);
   writeCheckpointing(w, settings);
@@ -210,6 +211,7 @@ export function buildConfiguration(
   const ha = w.entries.get("high-availability.type");
   if (typeof ha === "string" && ha.toUpperCase() === "ZOOKEEPER" && jobManagerRpc !== 0) w.text("high-availability.jobmanager.port", "jobManager.rpcPort", String(jobManagerRpc));
   checkRawKeys(settings.rawConfig ?? {}, version, w, problems);
+  checkScheduling(w, problems);
   if (w.entries.has("execution.checkpointing.interval") && !w.entries.has("execution.checkpointing.dir")) {
     problems.warn("flink:no-checkpoint-directory", "checkpointing is on but no checkpoint directory is set: checkpoints stay in JobManager memory and are lost with it. Set checkpointing.directory to a durable URI such as s3://bucket/checkpoints, or give the cluster a stateStorage.");
   }
@@ -340,6 +342,100 @@ function writeNetwork(w: KeyWriter, settings: FlinkSettings): void {
   w.integer("taskmanager.network.sort-shuffle.min-buffers", `${p}.sortShuffleMinBuffers`, n.sortShuffleMinBuffers, { min: 1 });
   w.flag("taskmanager.network.tcp-connection.enable-reuse-across-jobs", `${p}.reuseTcpConnectionsAcrossJobs`, n.reuseTcpConnectionsAcrossJobs);
   w.flag("taskmanager.network.detailed-metrics", `${p}.detailedMetrics`, n.detailedMetrics);
+}
+
+/** Flink's upper bound of max parallelism (KeyGroupRangeAssignment.UPPER_BOUND_MAX_PARALLELISM). */
+const UPPER_BOUND_MAX_PARALLELISM = 32768;
+
+/**
+ * The scheduler (`jobmanager.scheduler`, reactive mode's `scheduler-mode`), max parallelism, and the
+ * adaptive scheduler's timeouts under the keys of the version: 2.0 renamed the submission timeouts and
+ * the rescale interval, added the rescale triggers and dropped `min-parallelism-increase` and
+ * `scaling-interval.max`.
+ */
+function writeScheduler(w: KeyWriter, settings: FlinkSettings, version: FlinkVersion): void {
+  const problems = w.read.problems;
+  w.integer("pipeline.max-parallelism", "maxParallelism", settings.maxParallelism, { min: 1, max: UPPER_BOUND_MAX_PARALLELISM });
+  const scheduler = settings.scheduler === undefined ? undefined : w.read.oneOf("scheduler", settings.scheduler, ["default", "adaptive", "reactive"]);
+  if (typeof scheduler === "string") {
+    w.text("jobmanager.scheduler", "scheduler", scheduler === "default" ? "default" : "adaptive");
+    if (scheduler === "reactive") w.text("scheduler-mode", "scheduler", "reactive");
+  }
+  const a = settings.adaptiveScheduler;
+  if (!a) return;
+  const p = "adaptiveScheduler";
+  if (settings.scheduler !== "adaptive" && settings.scheduler !== "reactive") {
+    problems.error(p, a, `only applies to the adaptive scheduler, and scheduler is ${JSON.stringify(settings.scheduler ?? "default")}`, 'set scheduler: "adaptive" or "reactive", or remove adaptiveScheduler.');
+    return;
+  }
+  const key = (name: string) => `jobmanager.adaptive-scheduler.${name}`;
+  const v2 = version.isV2;
+  w.duration(key(v2 ? "submission.resource-wait-timeout" : "resource-wait-timeout"), `${p}.resourceWaitTimeout`, a.resourceWaitTimeout);
+  w.duration(key(v2 ? "submission.resource-stabilization-timeout" : "resource-stabilization-timeout"), `${p}.resourceStabilizationTimeout`, a.resourceStabilizationTimeout);
+  w.duration(key(v2 ? "executing.cooldown-after-rescaling" : "scaling-interval.min"), `${p}.cooldownAfterRescaling`, a.cooldownAfterRescaling);
+  w.flag(key("prefer-minimal-taskmanagers"), `${p}.preferMinimalTaskManagers`, a.preferMinimalTaskManagers);
+  const onlyIn = (property: string, value: unknown, line: "1.20" | "2.x", flinkKey: string, fix: string) =>
+    problems.error(`${p}.${property}`, value, `is a Flink ${line} setting (${key(flinkKey)}), which Flink ${version.version} does not have`, fix);
+  if (v2) {
+    w.duration(key("executing.resource-stabilization-timeout"), `${p}.rescaleStabilizationTimeout`, a.rescaleStabilizationTimeout);
+    w.duration(key("rescale-trigger.max-delay"), `${p}.rescaleTriggerMaxDelay`, a.rescaleTriggerMaxDelay);
+    w.integer(key("rescale-trigger.max-checkpoint-failures"), `${p}.rescaleTriggerMaxCheckpointFailures`, a.rescaleTriggerMaxCheckpointFailures, { min: 1 });
+    const replacement = "remove it: Flink 2.x rescales after a completed checkpoint instead (rescaleTriggerMaxDelay, rescaleStabilizationTimeout).";
+    if (a.minParallelismIncrease !== undefined) onlyIn("minParallelismIncrease", a.minParallelismIncrease, "1.20", "min-parallelism-increase", replacement);
+    if (a.scalingIntervalMax !== undefined) onlyIn("scalingIntervalMax", a.scalingIntervalMax, "1.20", "scaling-interval.max", replacement);
+  } else {
+    w.integer(key("min-parallelism-increase"), `${p}.minParallelismIncrease`, a.minParallelismIncrease, { min: 1 });
+    w.duration(key("scaling-interval.max"), `${p}.scalingIntervalMax`, a.scalingIntervalMax);
+    const replacement = "remove it for Flink 1.20 (resourceStabilizationTimeout and cooldownAfterRescaling apply to both lines).";
+    if (a.rescaleStabilizationTimeout !== undefined) onlyIn("rescaleStabilizationTimeout", a.rescaleStabilizationTimeout, "2.x", "executing.resource-stabilization-timeout", replacement);
+    if (a.rescaleTriggerMaxDelay !== undefined) onlyIn("rescaleTriggerMaxDelay", a.rescaleTriggerMaxDelay, "2.x", "rescale-trigger.max-delay", replacement);
+    if (a.rescaleTriggerMaxCheckpointFailures !== undefined) onlyIn("rescaleTriggerMaxCheckpointFailures", a.rescaleTriggerMaxCheckpointFailures, "2.x", "rescale-trigger.max-checkpoint-failures", replacement);
+  }
+}
+
+/**
+ * What Flink's schedulers require, checked on the keys as written (typed or raw). Reactive mode sets
+ * every operator's parallelism to its max parallelism and rescales by restarting the job from its
+ * latest checkpoint; a removed TaskManager is a failure, which only a restart strategy recovers.
+ * Where reactive mode may run (standalone application clusters) is the target's check.
+ */
+function checkScheduling(w: KeyWriter, problems: Problems): void {
+  const entries = w.entries;
+  const parallelism = entries.get("parallelism.default");
+  const maxParallelism = entries.get("pipeline.max-parallelism");
+  const reactive = String(entries.get("scheduler-mode") ?? "").toLowerCase() === "reactive";
+  if (!reactive) {
+    if (typeof parallelism === "number" && typeof maxParallelism === "number" && maxParallelism > 0 && parallelism > maxParallelism) {
+      problems.error(w.sources.get("parallelism.default")!, parallelism, `is above maxParallelism ${maxParallelism}: Flink refuses to run an operator with more parallel instances than its max parallelism`, "lower parallelism or raise maxParallelism.");
+    }
+    return;
+  }
+  const mode = w.sources.get("scheduler-mode")!;
+  const scheduler = entries.get("jobmanager.scheduler");
+  if (scheduler !== undefined && String(scheduler).toLowerCase() !== "adaptive") {
+    problems.error(w.sources.get("jobmanager.scheduler")!, scheduler, "contradicts reactive mode, which runs on the adaptive scheduler", `remove it; ${mode} sets the scheduler.`);
+  }
+  if (String(entries.get("restart-strategy.type") ?? "").toLowerCase() === "none") {
+    problems.error(w.sources.get("restart-strategy.type")!, "none", "leaves reactive mode no way to scale down: a removed TaskManager fails its tasks, and without restarts the job fails instead of rescaling", "use RestartStrategy.fixedDelay(...) or exponentialDelay(...) (Flink's default with checkpointing on).");
+  }
+  if (parallelism !== undefined) {
+    problems.warn(
+      "flink:reactive-ignores-parallelism",
+      `${w.sources.get("parallelism.default")} is ${parallelism}, but reactive mode does not run the job at it: each operator runs with as many instances as there are slots, up to its max parallelism${maxParallelism === undefined ? " (which Flink then derives from this parallelism)" : ""}. Remove parallelism; set maxParallelism to bound the job.`,
+    );
+  }
+  if (maxParallelism === undefined) {
+    problems.warn(
+      "flink:reactive-max-parallelism",
+      `${mode} is reactive mode without maxParallelism: operators that set none scale up to the max parallelism Flink derives from the job's parallelism (1.5 x parallelism rounded up to a power of two, at least 128; Flink 2.3 showed 128 for the default parallelism, not the 32768 its reactive-mode docs name), so slots past it stay idle, and the value is fixed in the job's keyed state (changing it later loses that state). Set maxParallelism to the most slots the cluster may reach (max TaskManagers x slots) before the job's first checkpoint.`,
+    );
+  }
+  if (!entries.has("execution.checkpointing.interval")) {
+    problems.warn(
+      "flink:reactive-without-checkpoints",
+      `${mode} is reactive mode without checkpointing: every rescale restarts the job from its latest completed checkpoint, so without one the job loses its state on each rescale${entries.has("restart-strategy.type") ? "" : ", and without a restart strategy (Flink's default is none when checkpointing is off) a removed TaskManager fails the job"}. Set checkpointing.interval.`,
+    );
+  }
 }
 
 function writeRestore(w: KeyWriter, restore: RestoreSettings | undefined): void {

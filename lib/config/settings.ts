@@ -364,6 +364,57 @@ export const Logging = {
   },
 };
 
+/**
+ * How the JobManager schedules a job. "default": Flink's default scheduler, a job runs at its parallelism
+ * or waits for slots. "adaptive": the adaptive scheduler (`jobmanager.scheduler: adaptive`), which runs a
+ * streaming job with the slots there are and rescales it, up to its parallelism, as TaskManagers come and
+ * go. "reactive": reactive mode (`scheduler-mode: reactive`), the adaptive scheduler with every job's
+ * parallelism set to its max parallelism, so the job always uses every slot of the cluster: for
+ * standalone application clusters only (Kubernetes `KubernetesMode.application`).
+ */
+export type Scheduler = "default" | "adaptive" | "reactive";
+
+/**
+ * The adaptive scheduler's timeouts (`jobmanager.adaptive-scheduler.*`), written under the keys of the
+ * cluster's Flink version: 2.0 renamed several, and some exist in one line only (noted per property;
+ * giving one to a version without it is an error).
+ */
+export interface AdaptiveSchedulerSettings {
+  /**
+   * How long a job waits at submission or restart for the slots it needs before it fails: 1.20
+   * `resource-wait-timeout`, 2.x `submission.resource-wait-timeout`. @default "5 min"; in reactive mode, forever
+   */
+  readonly resourceWaitTimeout?: Duration;
+  /**
+   * How long a job waits at submission or restart for more slots once it has enough to run: 1.20
+   * `resource-stabilization-timeout`, 2.x `submission.resource-stabilization-timeout`. @default "10 s"; in reactive mode, 0
+   */
+  readonly resourceStabilizationTimeout?: Duration;
+  /**
+   * The least time between two rescales of a running job: 1.20 `scaling-interval.min`, 2.x
+   * `executing.cooldown-after-rescaling`. @default "30 s"
+   */
+  readonly cooldownAfterRescaling?: Duration;
+  /** `prefer-minimal-taskmanagers`: pack a job's slots on as few TaskManagers as possible. @default true */
+  readonly preferMinimalTaskManagers?: boolean;
+  /**
+   * Flink 2.x only, `executing.resource-stabilization-timeout`: how long a running job waits after
+   * slots come or go, while it has enough but fewer than it wants, before it rescales. @default "1 min"
+   */
+  readonly rescaleStabilizationTimeout?: Duration;
+  /**
+   * Flink 2.x only, `rescale-trigger.max-delay`: how long a due rescale may wait for a checkpoint to
+   * complete (2.x rescales after a checkpoint). @default - 0 without checkpointing, else the checkpoint interval x (rescaleTriggerMaxCheckpointFailures + 1)
+   */
+  readonly rescaleTriggerMaxDelay?: Duration;
+  /** Flink 2.x only, `rescale-trigger.max-checkpoint-failures`: failed checkpoints in a row after which a due rescale goes ahead. @default 2 */
+  readonly rescaleTriggerMaxCheckpointFailures?: number;
+  /** Flink 1.20 only, `min-parallelism-increase`: the least increase of parallelism worth a rescale. @default 1 */
+  readonly minParallelismIncrease?: number;
+  /** Flink 1.20 only, `scaling-interval.max`: rescale after this long even below minParallelismIncrease. @default - never */
+  readonly scalingIntervalMax?: Duration;
+}
+
 /** A raw Flink configuration value, as it would be written in config.yaml. */
 export type RawConfigValue = string | number | boolean | readonly string[] | Readonly<Record<string, string>>;
 
@@ -375,6 +426,16 @@ export interface FlinkSettings {
   readonly network?: NetworkSettings;
   /** `parallelism.default`. @default 1 */
   readonly parallelism?: number;
+  /**
+   * `pipeline.max-parallelism`, 1 to 32768: the most parallel instances (key groups) of every operator
+   * that sets none itself, and the most a job can be rescaled to. It is fixed in a job's keyed state:
+   * changing it later loses the state. @default - Flink derives it from each operator's parallelism: 1.5 x parallelism rounded up to a power of two, at least 128 (in reactive mode too: Flink 2.3 showed 128, not the 32768 its docs name)
+   */
+  readonly maxParallelism?: number;
+  /** The scheduler: "default", "adaptive" or "reactive" (`jobmanager.scheduler`, `scheduler-mode`). @default "default" */
+  readonly scheduler?: Scheduler;
+  /** The adaptive scheduler's timeouts, with scheduler "adaptive" or "reactive". @default - Flink's */
+  readonly adaptiveScheduler?: AdaptiveSchedulerSettings;
   /**
    * `metrics.internal.query-service.port`: where the JobManager fetches each process's metrics for the
    * web UI and REST API, a port or a range. @default 6125 (Flink's own default is random)

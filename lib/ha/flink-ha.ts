@@ -8,6 +8,7 @@ import { ConfigValue } from "../config/values";
 import { isIpv4Cidr } from "../private/validate";
 import { TICK_MS } from "./zoo-cfg";
 import { ZooKeeperEnsemble } from "./zookeeper-ensemble";
+import { terraformAddress } from "../private/terraform-address";
 
 /** A ZooKeeper quorum that runs outside this app. */
 export interface ExistingZooKeeperQuorum {
@@ -206,7 +207,7 @@ export class FlinkHA extends Construct implements IClusterFeature {
     if (storageDir) config["high-availability.storageDir"] = storageDir;
     this.claimClusterId(registry, clusterId, cluster, problems);
     problems.throwIfErrors(`FlinkHA "${this.node.path}" bound to cluster "${name}":`);
-    return { property: PROPERTY, config, highAvailability: needs, outputs: { haClusterId: clusterId } };
+    return { property: PROPERTY, config, highAvailability: needs, outputs: { haClusterId: clusterId }, statefulResources: { haData: (zk?.ensemble?.dataResources() ?? []).map(terraformAddress) } };
   }
 
   /** Two clusters with one id on one quorum would elect one leader for both and mix their jobs. */

@@ -1,4 +1,4 @@
-import { Annotations, Token } from "cdktf";
+import { Annotations, TerraformResource, Token } from "cdktf";
 import { Construct } from "constructs";
 import { ClusterInfo, QuorumAccess } from "../cluster-feature";
 import { Problems } from "../config/problems";
@@ -146,6 +146,11 @@ export class ZooKeeperEnsemble extends Construct {
       return undefined;
     }
     return { description: this.node.path, clientPort: this.ports.client, ...this.resources.clientAccess() };
+  }
+
+  /** What holds the ensemble's data (snapshots, transaction logs): the EC2 servers' volumes, or the StatefulSet with its claims. */
+  public dataResources(): TerraformResource[] {
+    return this.resources instanceof ZooKeeperEc2Servers ? [...this.resources.dataVolumes] : [this.resources.statefulSet];
   }
 
   /** @internal the files written beside the Terraform */

@@ -1,7 +1,9 @@
-import { Annotations, TerraformOutput, Token } from "cdktf";
+import { Annotations, TerraformOutput, TerraformResource, Token } from "cdktf";
 import { Construct } from "constructs";
 import { Problems } from "../config/problems";
 import { NetworkSources, TlsNeeds } from "../cluster-feature";
+import { ClusterDeploymentFacts, DEPLOYMENT_OUTPUT } from "../plan-guard";
+import { terraformAddress } from "../private/terraform-address";
 import { DeployableCluster } from "./target";
 
 /** The official image's flink user and group; the tarball install creates the same ids so volumes agree. */
@@ -113,14 +115,62 @@ export function restOutputs(cluster: DeployableCluster, endpoints: { jobManagerA
   };
 }
 
-/** The cluster's outputs: the target's and what its features report (bucket, prefixes), one per key. */
-export function addClusterOutputs(scope: Construct, cluster: DeployableCluster, targetOutputs: Readonly<Record<string, string>>): void {
+/** What a target runs a cluster with, for the facts check-plan reads (the `<clusterName>-deployment` output). */
+export interface ClusterProcesses {
+  /** What runs Flink: "tarball 1.20.1", "image flink:2.3.0-java17", "emr emr-7.13.0". */
+  readonly runtime: string;
+  /** Resources whose replacement (or rolling update) restarts the JobManager(s). */
+  readonly jobManager: readonly TerraformResource[];
+  /** Resources whose replacement (or rolling update) restarts the TaskManagers. */
+  readonly taskManagers: readonly TerraformResource[];
+  /** HA metadata only the target knows of: the namespace of Kubernetes HA, whose ConfigMaps Flink creates. */
+  readonly haData?: readonly TerraformResource[];
+}
+
+/** The facts check-plan needs of a deployed cluster, from its configuration, features and target. */
+export function deploymentFacts(cluster: DeployableCluster, processes: ClusterProcesses): ClusterDeploymentFacts {
+  const entries = cluster.configuration.entries;
+  const text = (key: string) => (entries.has(key) ? String(entries.get(key)) : "");
+  const ha = cluster.contributions.find((c) => c.highAvailability)?.highAvailability?.kind ?? "none";
+  const stateful = entries.has("execution.checkpointing.interval") || entries.get("state.backend.type") === "rocksdb" || cluster.contributions.some((c) => c.property === "stateStorage");
+  const featureAddresses = (kind: "state" | "haData") => cluster.contributions.flatMap((c) => c.statefulResources?.[kind] ?? []);
+  const addresses = (resources: readonly TerraformResource[]) => [...new Set(resources)].map(terraformAddress);
+  return {
+    cluster: cluster.clusterName,
+    flinkVersion: cluster.version.version,
+    runtime: processes.runtime,
+    mode: cluster.platform?.mode ?? "session",
+    ha,
+    // ZooKeeper keeps a cluster's HA data under path.root + cluster-id: changing either leaves it behind.
+    haClusterId: ha === "zookeeper" ? `${text("high-availability.zookeeper.path.root")}${text("high-availability.cluster-id")}` : ha === "kubernetes" ? text("kubernetes.cluster-id") : "",
+    stateful,
+    restorePath: text("execution.state-recovery.path"),
+    acknowledged: [...(cluster.acknowledgeUnsafeChanges ?? [])],
+    resources: {
+      jobManager: addresses(processes.jobManager),
+      taskManagers: addresses(processes.taskManagers),
+      state: featureAddresses("state"),
+      haData: [...featureAddresses("haData"), ...addresses(processes.haData ?? [])],
+    },
+  };
+}
+
+/**
+ * The cluster's outputs: the target's and what its features report (bucket, prefixes), one per key, and
+ * `<clusterName>-deployment`, the facts `cdktf-flink check-plan` reads from a plan.
+ */
+export function addClusterOutputs(scope: Construct, cluster: DeployableCluster, targetOutputs: Readonly<Record<string, string>>, processes: ClusterProcesses): void {
   const outputs: Record<string, string> = { ...targetOutputs, ...Object.assign({}, ...cluster.contributions.map((c) => c.outputs ?? {})) };
   for (const key of Object.keys(outputs).sort()) {
     const output = new TerraformOutput(scope, key, { value: outputs[key], description: `Flink cluster ${cluster.clusterName}: ${key}` });
     // Readable and stable: "<clusterName>-rest-url"; unique per stack because cluster names are.
     output.overrideLogicalId(outputName(cluster.clusterName, key));
   }
+  const facts = new TerraformOutput(scope, DEPLOYMENT_OUTPUT, {
+    value: deploymentFacts(cluster, processes),
+    description: `Flink cluster ${cluster.clusterName}: what cdktf-flink check-plan guards`,
+  });
+  facts.overrideLogicalId(outputName(cluster.clusterName, DEPLOYMENT_OUTPUT));
 }
 
 /** An image reference: optional registry host[:port]/, a repository path, an optional tag and digest. */

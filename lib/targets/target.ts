@@ -2,6 +2,7 @@ import { Construct } from "constructs";
 import { ClusterContribution, ClusterInfo, PlatformInfo } from "../cluster-feature";
 import { FlinkMemoryBreakdown } from "../config/memory";
 import { FlinkPorts } from "../config/options";
+import type { UnsafeChangeAcknowledgement } from "../plan-guard";
 
 /** What a target needs of a cluster to deploy it. */
 export interface DeployableCluster extends ClusterInfo, Construct {
@@ -21,6 +22,8 @@ export interface DeployableCluster extends ClusterInfo, Construct {
   readonly contributions: readonly ClusterContribution[];
   /** Tags for every resource. */
   readonly tags: Readonly<Record<string, string>>;
+  /** Unsafe changes `cdktf-flink check-plan` lets through for this cluster. */
+  readonly acknowledgeUnsafeChanges?: readonly UnsafeChangeAcknowledgement[];
 }
 
 /**

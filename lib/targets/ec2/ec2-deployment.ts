@@ -18,6 +18,8 @@ import { iamPolicyDocument } from "../../private/iam";
 import { escapeTerraformTemplate } from "../../private/terraform-text";
 import { DeployableCluster } from "../target";
 import { addClusterOutputs, restOutputs, metricsSources, requiredPlugins, secretStores } from "../flink-process";
+import { AutoscalingPolicy } from "@cdktf/provider-aws/lib/autoscaling-policy";
+import { taskManagerScalingPolicy } from "./ec2-autoscaling";
 import { FlinkRole, USER_DATA_LIMIT, renderUserData } from "./cloud-init";
 import { Ec2AccessProps, Ec2Target } from "./ec2-target";
 import { RestLoadBalancer } from "./rest-load-balancer";
@@ -66,6 +68,8 @@ export class FlinkEc2Deployment extends Construct {
   public readonly restLoadBalancer?: RestLoadBalancer;
   public readonly taskManagerLaunchTemplate: LaunchTemplate;
   public readonly taskManagers: AutoscalingGroup;
+  /** Target tracking on the TaskManagers' group, with `taskManagers.autoscaling`. */
+  public readonly taskManagerScaling?: AutoscalingPolicy;
   public readonly logGroup: CloudwatchLogGroup;
   private readonly ruleTags: Readonly<Record<string, string>>;
   /** The user data of each role, as the instances receive it. */
@@ -242,6 +246,7 @@ export class FlinkEc2Deployment extends Construct {
 
     this.taskManagerLaunchTemplate = launchTemplate("taskmanager", p.taskManagers.instanceType, this.taskManagerSecurityGroup);
     this.taskManagers = autoScalingGroup("TaskManagers", "taskmanager", this.taskManagerLaunchTemplate, target.taskManagerCounts);
+    if (p.taskManagers.autoscaling) this.taskManagerScaling = taskManagerScalingPolicy(this, name, this.taskManagers, p.taskManagers.autoscaling);
 
     this.outputs(cluster, target);
   }
@@ -310,6 +315,11 @@ export class FlinkEc2Deployment extends Construct {
   private outputs(cluster: DeployableCluster, target: Ec2Target): void {
     const address = target.jobManagerAddress(cluster);
     const rest = `${address}:${cluster.ports.rest}`;
-    addClusterOutputs(this, cluster, restOutputs(cluster, { jobManagerAddress: address, rest, restUrl: `${restTls(cluster) === "none" ? "http" : "https"}://${rest}`, session: true }));
+    addClusterOutputs(this, cluster, restOutputs(cluster, { jobManagerAddress: address, rest, restUrl: `${restTls(cluster) === "none" ? "http" : "https"}://${rest}`, session: true }), {
+      runtime: target.props.runtime.description,
+      // A replaced instance, or a new launch template version (the group's instance refresh), restarts the processes.
+      jobManager: this.jobManager ? [this.jobManager] : [this.jobManagerLaunchTemplate!, this.jobManagers!],
+      taskManagers: [this.taskManagerLaunchTemplate, this.taskManagers],
+    });
   }
 }

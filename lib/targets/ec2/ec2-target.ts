@@ -4,6 +4,7 @@ import { Problems } from "../../config/problems";
 import { isIpv4Cidr } from "../../private/validate";
 import { formatMemorySize } from "../../config/units";
 import { checkFlinkImage, checkStateDirectories } from "../flink-process";
+import { checkReactiveMode, checkUtilization, warnAboutAutoscaling, wholeSeconds } from "../elastic";
 import { DeployableCluster, IFlinkTarget } from "../target";
 import { FlinkEc2Deployment } from "./ec2-deployment";
 import { instanceTypeInfo, reservedForSystem } from "./instance-types";
@@ -42,6 +43,11 @@ export interface Ec2TargetProps {
     readonly min?: number;
     /** @default desired */
     readonly max?: number;
+    /**
+     * Target tracking on the group's average CPU, between min and max: the group then owns its desired
+     * capacity (Terraform ignores changes to it after creation). @default - none: the group stays at desired
+     */
+    readonly autoscaling?: Ec2TaskManagerAutoscaling;
   };
   /** How Flink is installed: `FlinkRuntime.tarball({...})` or `FlinkRuntime.containerImage({...})`. */
   readonly runtime: FlinkRuntime;
@@ -68,6 +74,19 @@ export interface Ec2TargetProps {
   readonly logRetentionDays?: number;
   /** The AWS partition of ARNs. @default "aws" */
   readonly partition?: string;
+}
+
+/** A target-tracking scaling policy on the TaskManagers' Auto Scaling group (`aws_autoscaling_policy`). */
+export interface Ec2TaskManagerAutoscaling {
+  /** The group's average CPU utilization to hold, in percent (above 0, at most 100). */
+  readonly targetCpuUtilization: number;
+  /**
+   * How long a new instance takes to install Flink, start and register its slots: its CPU does not count
+   * before (the policy's estimated instance warmup). Target tracking has no cooldown of its own. @default "5 min"
+   */
+  readonly instanceWarmup?: string;
+  /** Only scale out; scale in by lowering the desired capacity yourself. @default false */
+  readonly disableScaleIn?: boolean;
 }
 
 const PUBLIC_CIDR = "0.0.0.0/0";
@@ -153,6 +172,8 @@ export class Ec2Target implements IFlinkTarget {
     if (!tokens && !broken.some(([failed]) => failed) && desired === 0) {
       Annotations.of(cluster).addWarning("[flink:no-taskmanagers] target.taskManagers.desired is 0: the cluster is parked, jobs wait for slots. Raise desired to run jobs.");
     }
+    this.validateAutoscaling(cluster, tokens, problems);
+    checkReactiveMode(cluster, { target: "ec2", mode: "session" }, problems);
     const count = this.jobManagerCount;
     const ha = cluster.contributions.find((c) => c.highAvailability)?.highAvailability;
     if (!(Number.isInteger(count) && count >= 1 && count <= 5)) {
@@ -181,6 +202,27 @@ export class Ec2Target implements IFlinkTarget {
       );
     }
     problems.throwIfErrors(`FlinkCluster "${cluster.node.path}":`);
+  }
+
+  /** The TaskManagers' target tracking: a target in (0, 100], a warmup in seconds, something to scale between min and max. */
+  private validateAutoscaling(cluster: DeployableCluster, tokens: boolean, problems: Problems): void {
+    const autoscaling = this.props.taskManagers.autoscaling;
+    if (!autoscaling) return;
+    const property = "target.taskManagers.autoscaling";
+    checkUtilization(`${property}.targetCpuUtilization`, autoscaling.targetCpuUtilization, 100, problems);
+    wholeSeconds(`${property}.instanceWarmup`, autoscaling.instanceWarmup, 86_400, problems);
+    if (tokens) return;
+    const { min, max } = this.taskManagerCounts;
+    if (min >= max) {
+      problems.error("target.taskManagers", { min, max }, `leaves ${property} nothing to scale: min ${min} is not below max ${max}`, `raise max above min (e.g. max: ${min + Math.max(1, min)}), or remove autoscaling.`);
+      return;
+    }
+    if (min === 0) {
+      Annotations.of(cluster).addWarning(
+        `[flink:autoscaling-from-zero] target.taskManagers.min is 0 with ${property}: target tracking may scale an idle cluster in to no TaskManagers, and cannot scale it out again, since no instance reports CPU. Jobs then wait for slots until you raise the group's desired capacity yourself (aws autoscaling set-desired-capacity); or keep min at 1.`,
+      );
+    }
+    warnAboutAutoscaling(cluster, { property, maxProperty: "target.taskManagers.max", max, mode: "session" });
   }
 
   private validateRuntime(cluster: DeployableCluster, problems: Problems): void {

@@ -34,4 +34,9 @@ export class FlinkRuntime {
     public readonly kind: "tarball" | "container",
     public readonly options: Partial<TarballOptions> & Partial<ContainerImageOptions>,
   ) {}
+
+  /** What runs Flink, in a word and a name: "tarball 1.20.1", "image flink:1.20.1-java17". */
+  public get description(): string {
+    return this.kind === "tarball" ? `tarball ${this.options.release}` : `image ${this.options.image}`;
+  }
 }

@@ -170,6 +170,11 @@ export class FlinkEmrDeployment extends Construct {
             listJobs: `flink list -t yarn-session -Dyarn.application.id="$(${findApplication})"`,
           }
         : {}),
+    }, {
+      runtime: `emr ${config.releaseLabel}`,
+      // The EMR cluster runs both: YARN's ApplicationMaster (the JobManager) and the TaskManager containers.
+      jobManager: [this.emrCluster],
+      taskManagers: [this.emrCluster],
     });
   }
 

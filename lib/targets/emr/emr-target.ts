@@ -5,6 +5,7 @@ import { formatMemorySize } from "../../config/units";
 import { ConfigValue } from "../../config/values";
 import { FlinkVersion } from "../../config/version";
 import { isKmsKeyArn } from "../../private/validate";
+import { checkReactiveMode } from "../elastic";
 import { checkStateDirectories } from "../flink-process";
 import { DeployableCluster, IFlinkTarget } from "../target";
 import { legacyConfProblem, legacyConfValue } from "./classifications";
@@ -217,6 +218,7 @@ export class EmrTarget implements IFlinkTarget {
     checkStateDirectories(cluster, { property: "target core nodes", count: this.coreNodes }, this.mode.kind === "session", problems);
     this.validateYarnMemory(cluster, problems);
     this.validateConfigValues(cluster, problems);
+    checkReactiveMode(cluster, { target: "emr", mode: this.mode.kind }, problems);
     problems.throwIfErrors(`FlinkCluster "${cluster.node.path}":`);
   }
 

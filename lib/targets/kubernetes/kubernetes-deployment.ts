@@ -10,6 +10,8 @@ import { RoleV1 } from "@cdktf/provider-kubernetes/lib/role-v1";
 import { ServiceAccountV1 } from "@cdktf/provider-kubernetes/lib/service-account-v1";
 import { ServiceV1 } from "@cdktf/provider-kubernetes/lib/service-v1";
 import { StatefulSetV1 } from "@cdktf/provider-kubernetes/lib/stateful-set-v1";
+import { HorizontalPodAutoscalerV2 } from "@cdktf/provider-kubernetes/lib/horizontal-pod-autoscaler-v2";
+import { taskManagerAutoscaler } from "./kubernetes-autoscaling";
 import { Fn, TerraformLocal, Token } from "cdktf";
 import { Construct } from "constructs";
 import { escapeTerraformTemplate } from "../../private/terraform-text";
@@ -50,6 +52,8 @@ export class FlinkKubernetesDeployment extends Construct {
   public readonly jobManager: DeploymentV1;
   public readonly taskManagers: DeploymentV1 | StatefulSetV1;
   public readonly taskManagerBudget: PodDisruptionBudgetV1;
+  /** The TaskManagers' HorizontalPodAutoscaler, with `taskManagers.autoscaling`. */
+  public readonly taskManagerAutoscaler?: HorizontalPodAutoscalerV2;
   public readonly networkPolicies: readonly NetworkPolicyV1[];
   /** Kubernetes HA: what Flink's leader election and job store need on the namespace's ConfigMaps. */
   public readonly haRole?: RoleV1;
@@ -179,6 +183,7 @@ export class FlinkKubernetesDeployment extends Construct {
         waitForRollout: false,
       });
     }
+    if (tm.autoscaling) this.taskManagerAutoscaler = taskManagerAutoscaler(this, this.taskManagers, this.metadata(`${name}-taskmanager`, "taskmanager"), tm.autoscaling);
     this.taskManagerBudget = new PodDisruptionBudgetV1(this, "TaskManagerBudget", {
       metadata: this.metadata(`${name}-taskmanager`, "taskmanager"),
       spec: { maxUnavailable: "1", selector: { matchLabels: this.selector("taskmanager") } },
@@ -217,6 +222,14 @@ export class FlinkKubernetesDeployment extends Construct {
         restUrl: p.ingress ? `${p.ingress.tlsSecretName ? "https" : "http"}://${p.ingress.host}` : `${this.tls?.restHttps ? "https" : "http"}://${rest}`,
         session: mode.kind === "session",
       }),
+      {
+        runtime: `image ${p.image}`,
+        // A changed pod template rolls the pods; a replaced object restarts them.
+        jobManager: [this.jobManager],
+        taskManagers: [this.taskManagers],
+        // Kubernetes HA's ConfigMaps are Flink's, not Terraform's: they go with the namespace.
+        haData: this.ha?.kind === "kubernetes" && this.namespace ? [this.namespace] : [],
+      },
     );
   }
 

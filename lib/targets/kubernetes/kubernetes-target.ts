@@ -8,6 +8,7 @@ import { IKubernetesIdentity } from "./identity";
 import { checkDnsLabel, checkDnsSubdomain, checkLabelKey, checkLabelValue } from "./kubernetes-names";
 import { isIpv4Cidr } from "../../private/validate";
 import { checkFlinkImage, checkStateDirectories, secretStores } from "../flink-process";
+import { checkReactiveMode, checkUtilization, warnAboutAutoscaling, wholeSeconds } from "../elastic";
 
 /** Session mode (jobs are submitted to a running cluster) or application mode (one job, in the image). */
 export class KubernetesMode {
@@ -99,6 +100,12 @@ export interface KubernetesTargetProps {
      * resource id and volume across restarts. @default - an emptyDir
      */
     readonly localStateVolume?: { readonly size: string; readonly storageClassName?: string };
+    /**
+     * A HorizontalPodAutoscaler of the TaskManagers on their average CPU: `replicas` is then only the
+     * count at creation, and Terraform leaves the replica count to the autoscaler. Pair it with
+     * scheduler: "reactive" in application mode. Needs the metrics server. @default - none: replicas stays fixed
+     */
+    readonly autoscaling?: KubernetesTaskManagerAutoscaling;
   };
   /** Extra labels and annotations on every object and pod. */
   readonly labels?: Readonly<Record<string, string>>;
@@ -116,6 +123,26 @@ export interface KubernetesTargetProps {
   readonly metricsAccess?: KubernetesAccess;
   /** An Ingress for the web UI. @default - none */
   readonly ingress?: { readonly host: string; readonly className?: string; readonly tlsSecretName?: string; readonly annotations?: Readonly<Record<string, string>> };
+}
+
+/** The TaskManagers' HorizontalPodAutoscaler (autoscaling/v2). */
+export interface KubernetesTaskManagerAutoscaling {
+  /** At least 1: the autoscaler cannot scale to zero on CPU. Park a session with replicas: 0 instead. */
+  readonly minReplicas: number;
+  readonly maxReplicas: number;
+  /**
+   * The pods' average CPU utilization to hold, in percent of their CPU request (`resources.cpuRequest`,
+   * by default the slot count); above 100 only when the CPU limit is above the request.
+   */
+  readonly targetCpuUtilization: number;
+  /**
+   * The cooldown of scaling down: the autoscaler scales down only to the highest count it computed over
+   * this window (`behavior.scaleDown.stabilizationWindowSeconds`, whole seconds, at most 1 h). Every
+   * rescale restarts the job from its last checkpoint. @default "5 min" (Kubernetes' default)
+   */
+  readonly scaleDownStabilization?: string;
+  /** The same for scaling up (`behavior.scaleUp.stabilizationWindowSeconds`). @default "0 s" (Kubernetes' default) */
+  readonly scaleUpStabilization?: string;
 }
 
 /** Where a TaskManager's persistent volume is mounted. */
@@ -189,9 +216,11 @@ export class KubernetesTarget implements IFlinkTarget {
       problems.error("target.taskManagers.replicas", p.taskManagers.replicas, "must be a whole number >= 0", "give the number of TaskManager pods (0 parks a session cluster).");
     } else if (p.taskManagers.replicas === 0) {
       Annotations.of(cluster).addWarning(
-        `[flink:no-taskmanagers] target.taskManagers.replicas is 0: the cluster is parked, jobs wait for slots${mode.kind === "application" ? " and the application's job cannot start" : ""}. Scale the TaskManagers up to run jobs.`,
+        `[flink:no-taskmanagers] target.taskManagers.replicas is 0: the cluster is parked, jobs wait for slots${mode.kind === "application" ? " and the application's job cannot start" : ""}. Scale the TaskManagers up to run jobs.${p.taskManagers.autoscaling ? " The HorizontalPodAutoscaler does not act on a workload at 0 replicas: scale it up yourself (kubectl scale), and the autoscaler takes over from there." : ""}`,
       );
     }
+    this.validateAutoscaling(cluster, mode.kind, problems);
+    checkReactiveMode(cluster, { target: "kubernetes", mode: mode.kind }, problems);
     const replicas = this.jobManagerReplicas;
     if (!(Number.isInteger(replicas) && replicas >= 1 && replicas <= 5)) {
       problems.error("target.jobManager.replicas", replicas, "must be a whole number from 1 to 5", "run 1 JobManager, or 2-3 with ha.");
@@ -199,7 +228,8 @@ export class KubernetesTarget implements IFlinkTarget {
       problems.error("target.jobManager.replicas", replicas, "is more than one JobManager without high availability: each would act as the only leader", "set the cluster's ha (new FlinkHA(...)), or run one JobManager.");
     }
     // Application mode has its own warning ([flink:application-without-ha]).
-    checkStateDirectories(cluster, { property: "target.taskManagers.replicas", count: p.taskManagers.replicas }, mode.kind === "session", problems);
+    const autoscaledTo = p.taskManagers.autoscaling?.maxReplicas;
+    checkStateDirectories(cluster, autoscaledTo === undefined ? { property: "target.taskManagers.replicas", count: p.taskManagers.replicas } : { property: "target.taskManagers.autoscaling.maxReplicas", count: autoscaledTo }, mode.kind === "session", problems);
     const volume = p.taskManagers.localStateVolume;
     if (volume && !(QUANTITY.test(volume.size) && (quantityValue(volume.size, "memory") ?? 0) > 0)) {
       problems.error("target.taskManagers.localStateVolume.size", volume.size, "must be a Kubernetes storage quantity such as 100Gi", "give the volume's size.");
@@ -260,6 +290,34 @@ export class KubernetesTarget implements IFlinkTarget {
         "[flink:grants-without-identity] the cluster's features grant IAM access (stateStorage), but the Kubernetes target has no awsIdentity to carry it: the pods get no AWS permissions. Set awsIdentity (IRSA on EKS), or give the pods credentials another way.",
       );
     }
+  }
+
+  /** The HorizontalPodAutoscaler: 1 <= min <= max, replicas between them (or 0, parked), a reachable CPU target, windows in seconds. */
+  private validateAutoscaling(cluster: DeployableCluster, mode: "session" | "application", problems: Problems): void {
+    const tm = this.props.taskManagers;
+    const a = tm.autoscaling;
+    if (!a) return;
+    const property = "target.taskManagers.autoscaling";
+    const { minReplicas: min, maxReplicas: max } = a;
+    const counts = [min, max, tm.replicas];
+    let sound = true;
+    if (!counts.some((n) => Token.isUnresolved(n))) {
+      const broken = [
+        [!counts.every(Number.isInteger), "must be whole numbers", "give whole numbers of pods"],
+        [min < 1, "must have minReplicas >= 1: a HorizontalPodAutoscaler cannot scale to zero on CPU (that needs the HPAScaleToZero feature gate and an object or external metric)", "set minReplicas to 1 or more; to park a session cluster, set replicas: 0 (the autoscaler then waits until you scale up)"],
+        [min > max, `must have minReplicas <= maxReplicas (${min} > ${max})`, `raise maxReplicas to ${min} or lower minReplicas to ${max}`],
+        [tm.replicas !== 0 && (tm.replicas < min || tm.replicas > max), `must have target.taskManagers.replicas (${tm.replicas}, the count at creation) between minReplicas ${min} and maxReplicas ${max}, or 0 to park the cluster`, `set replicas to ${Math.min(Math.max(tm.replicas, min), max)}`],
+      ] as const;
+      for (const [failed, rule, fix] of broken) if (failed) problems.error(property, { minReplicas: min, maxReplicas: max, replicas: tm.replicas }, rule, `${fix}.`);
+      sound = !broken.some(([failed]) => failed);
+    }
+    const request = quantityValue(tm.resources?.cpuRequest ?? cluster.configuration.taskSlots ?? 1, "cpu");
+    const limit = quantityValue(tm.resources?.cpuLimit ?? tm.resources?.cpuRequest ?? cluster.configuration.taskSlots ?? 1, "cpu");
+    const ceiling = request && limit && limit > request ? Math.floor((100 * limit) / request) : 100;
+    checkUtilization(`${property}.targetCpuUtilization`, a.targetCpuUtilization, ceiling, problems, ceiling === 100 ? " (utilization is of the CPU request, which the pods' CPU limit equals)" : ` (the pods' CPU limit is ${ceiling}% of their request)`);
+    wholeSeconds(`${property}.scaleDownStabilization`, a.scaleDownStabilization, 3600, problems);
+    wholeSeconds(`${property}.scaleUpStabilization`, a.scaleUpStabilization, 3600, problems);
+    if (sound) warnAboutAutoscaling(cluster, { property, maxProperty: `${property}.maxReplicas`, max, mode });
   }
 
   private validateResources(role: string, resources: KubernetesResources | undefined, processBytes: number | undefined, defaultCpu: number, problems: Problems): void {
