@@ -7,7 +7,6 @@ import { eksExample } from "./eks/main";
 import { emrApplicationExample, emrSessionExample } from "./emr-yarn/main";
 import { kubernetesApplicationExample } from "./kubernetes-application/main";
 import { kubernetesHaExample } from "./kubernetes-ha/main";
-import { upgradeWalkthroughAfter } from "./upgrade-walkthrough/main";
 
 /** Every example stack in one app, so `cdktf synth` renders them all. */
 const app = new App();
@@ -22,5 +21,4 @@ eksExample(app);
 ec2GeneratedTlsExample(app);
 emrSessionExample(app);
 emrApplicationExample(app);
-upgradeWalkthroughAfter(app);
 app.synth();

@@ -33,8 +33,6 @@ const PLAN_VARIABLES: Record<string, string> = {
   flink_tarball_sha512: "0".repeat(128),
   zookeeper_tarball_sha512: "0".repeat(128),
   zookeeper_security_group_id: "sg-0123456789abcdef0",
-  orders_flink_tarball_sha512: "0".repeat(128),
-  reports_flink_tarball_sha512: "0".repeat(128),
   prometheus_role_name: "prometheus-server",
 };
 
