@@ -10,23 +10,25 @@ import { FlinkLayout, describeWithRealFlink, flinkLayout, probeReport } from "./
 import { TestHost, TestNetwork, testHostsProblem, waitFor } from "./helpers/test-hosts";
 
 /**
- * The upgrade path with real Flink: a session cluster of ours runs the probe job (keyed counts in
- * RocksDB); `cdktf-flink savepoint --stop` stops it with a savepoint; the cluster is started again from
- * the configuration rendered with `restore` set to that savepoint, the job is submitted again with
- * Flink's client reading that configuration, and it restores from exactly that savepoint (the checkpoint
- * statistics say so) with its keyed state intact (the counts continue).
+ * The upgrade path with real Flink, 1.20 to 2.3: a Flink 1.20 session cluster of ours runs the probe
+ * job (keyed counts in RocksDB); `cdktf-flink savepoint --stop` stops it with a savepoint; a Flink 2.3
+ * cluster is started from the configuration rendered for 2.3 with `restore` set to that savepoint, the
+ * job is submitted again with Flink 2.3's client reading that configuration, and it restores from
+ * exactly that savepoint (the checkpoint statistics say so) with its keyed state intact (the counts
+ * continue).
  */
 
-const LINE = "1.20";
+const FROM = "1.20";
+const TO = "2.3";
 const TEST_TIMEOUT_MS = 6 * 60 * 1000;
 const WAIT_BUDGET_MS = 5 * 60 * 1000;
 
-const describeFlink = describeWithRealFlink("Flink savepoint and restore test (test/flink-savepoint-real.test.ts)", [LINE], testHostsProblem());
+const describeFlink = describeWithRealFlink("Flink savepoint and restore test (test/flink-savepoint-real.test.ts)", [FROM, TO], testHostsProblem());
 
-/** The cluster's settings; the second run adds `restore`. */
-function rendered(restore?: RestoreSettings): FlinkCluster {
+/** The cluster's settings; the upgraded one adds `restore`. */
+function rendered(version: FlinkVersion, restore?: RestoreSettings): FlinkCluster {
   const props: FlinkClusterProps = {
-    version: FlinkVersion.V1_20,
+    version,
     jobManager: { memory: { process: "1g" } },
     taskManager: { slots: 2, memory: { process: "1500m" } },
     parallelism: 2,
@@ -47,11 +49,11 @@ async function maxCount(rest: string, jobId: string): Promise<number | undefined
   return values.length ? Math.max(...values.map((v) => Number(v.value))) : undefined;
 }
 
-describeFlink(`savepoint --stop and restore on Flink ${LINE}`, () => {
+describeFlink(`savepoint --stop on Flink ${FROM}, restore on Flink ${TO}`, () => {
   test(
-    "the job stops with a savepoint and the restarted cluster with restore resumes it from exactly that savepoint, counts intact",
+    "the job stops with a savepoint, and the upgraded cluster with restore resumes it from exactly that savepoint, counts intact",
     async () => {
-      const layout: FlinkLayout = flinkLayout(LINE);
+      const layouts: Record<string, FlinkLayout> = { [FROM]: flinkLayout(FROM), [TO]: flinkLayout(TO) };
       const work = fs.mkdtempSync(path.join(os.tmpdir(), "cdktf-flink-savepoint-"));
       const network = new TestNetwork("sp");
       const budgetEnd = Date.now() + WAIT_BUDGET_MS;
@@ -72,6 +74,7 @@ describeFlink(`savepoint --stop and restore on Flink ${LINE}`, () => {
         });
         /** Starts a JobManager and a TaskManager from one rendered configuration; returns the conf dir and Flink's reading of it. */
         const startCluster = async (name: string, cluster: FlinkCluster) => {
+          const layout = layouts[cluster.version.version];
           const dir = path.join(work, name);
           fs.mkdirSync(dir);
           const conf = writeRenderedConf(dir, { configYaml: cluster.configYaml, log4jProperties: cluster.log4jProperties });
@@ -81,7 +84,7 @@ describeFlink(`savepoint --stop and restore on Flink ${LINE}`, () => {
             processes.push(startFlinkProcess({ network, host, kind, name: `${name}-${kind}`, layout, conf, config, overrides: overrides(host, `${name}-${kind}`), work }));
           }
           await wait(`${name}: the TaskManager registered`, 90_000, async () => ((await getJson(`${rest}/overview`)).taskmanagers === 1 ? true : undefined));
-          return { conf, config };
+          return { conf, config, layout };
         };
         const running = (jobId: string) =>
           wait(`job ${jobId} running`, 90_000, async () => {
@@ -90,8 +93,8 @@ describeFlink(`savepoint --stop and restore on Flink ${LINE}`, () => {
           });
 
         // 1. The cluster as first deployed, and the job counting.
-        const first = await startCluster("before", rendered());
-        const jobId = await submitProbeJob(layout, first.conf, first.config, `${jm.address}:8081`, overrides(jm, "client-before"));
+        const first = await startCluster("before", rendered(FlinkVersion.V1_20));
+        const jobId = await submitProbeJob(first.layout, first.conf, first.config, `${jm.address}:8081`, overrides(jm, "client-before"));
         await running(jobId);
         const countBefore = await wait("keyed counts above 20", 90_000, async () => {
           const value = await maxCount(rest, jobId);
@@ -111,13 +114,14 @@ describeFlink(`savepoint --stop and restore on Flink ${LINE}`, () => {
         // A job that is not running is refused, by name.
         expect(await savepointCommand(["--rest-url", rest, "--job", jobId, "--out", path.join(work, "none.json")])).toBe(1);
 
-        // 3. The cluster replaced (as an upgrade's apply replaces it), rendered with restore.
+        // 3. The cluster replaced by Flink 2.3 (as the upgrade's apply replaces it), rendered with restore.
         for (const child of processes.splice(0)) await network.kill(child);
-        const after = rendered({ path: savepoint.location });
+        const after = rendered(FlinkVersion.V2_3, { path: savepoint.location });
         expect(after.configuration.entries.get("execution.state-recovery.path")).toBe(savepoint.location);
         const second = await startCluster("after", after);
-        const restoredJob = await submitProbeJob(layout, second.conf, second.config, `${jm.address}:8081`, overrides(jm, "client-after"));
+        const restoredJob = await submitProbeJob(second.layout, second.conf, second.config, `${jm.address}:8081`, overrides(jm, "client-after"));
         await running(restoredJob);
+        expect((await getJson(`${rest}/config`))["flink-version"]).toMatch(/^2\.3\./);
         const stats = await wait("the restore in the checkpoint statistics", 60_000, async () => {
           const s = await getJson(`${rest}/jobs/${restoredJob}/checkpoints`);
           return s.latest?.restored ? s : undefined;
