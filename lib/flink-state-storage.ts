@@ -39,6 +39,8 @@ export interface IFlinkStateStorage extends IClusterFeature {
    * @default - never
    */
   readonly checkpointExpirationDays?: number;
+  /** The KMS key the state is encrypted with (S3), when known: writers that choose a key (EMRFS) use it. */
+  readonly kmsKeyArn?: string;
   /** The checkpoint, savepoint and HA URIs of one cluster: `<baseUri>/<clusterName>/{checkpoints,savepoints,ha}`. */
   pathsFor(clusterName: string): StatePaths;
 }

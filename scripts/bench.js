@@ -20,7 +20,8 @@ const path = require("path");
 const args = process.argv.slice(2);
 const check = args.includes("--check");
 const fromIndex = args.indexOf("--from");
-const from = path.resolve(fromIndex >= 0 ? args[fromIndex + 1] : path.join(__dirname, ".."));
+// CDKTF_FLINK_BENCH_ROOT: a folder with its own build in dist/ (test/bench.test.ts builds one there).
+const from = path.resolve(fromIndex >= 0 ? args[fromIndex + 1] : process.env.CDKTF_FLINK_BENCH_ROOT || path.join(__dirname, ".."));
 const library = fromIndex >= 0 ? "cdktf-flink" : path.join(from, "dist", "index.js");
 
 /** Runs `body` in a fresh process; it sets `result` (an object), which is returned with the peak RSS. */

@@ -41,12 +41,13 @@ describe("the EMR release", () => {
   });
 
   test("a Flink version no EMR release ships is an error naming the nearest", () => {
-    expect(() => cluster({ version: FlinkVersion.V2_2 })).toThrow(/version is not shipped by any EMR release \(EMR ships Flink 1.20.0, 1.19.1, 1.18.1, 1.18.0, 1.17.1\) \(got "2.2"\). Fix: use FlinkVersion.of\("1.20"\) with emr-7.13.0, or run Flink 2.2 with FlinkTarget.ec2/);
+    expect(() => cluster({ version: FlinkVersion.V2_2 })).toThrow(/version is not shipped by any EMR release \(EMR ships Flink 1.20.0, and no 2.x\) \(got "2.2"\). Fix: use FlinkVersion.of\("1.20"\) with emr-7.13.0, or run Flink 2.2 with FlinkTarget.ec2/);
   });
 
   test("a release of another Flink, or an unknown release, is an error", () => {
-    expect(() => cluster({ target: { releaseLabel: "emr-7.5.0" } })).toThrow(/target.releaseLabel ships Flink 1.19.1-amzn-1, not the cluster's Flink 1.20 \(got "emr-7.5.0"\)/);
-    expect(() => cluster({ target: { releaseLabel: "emr-9.9.9" } })).toThrow(/target.releaseLabel is not an EMR release in cdktf-flink's table \(got "emr-9.9.9"\)/);
+    expect(() => cluster({ version: FlinkVersion.V2_2, target: { releaseLabel: "emr-7.13.0" } })).toThrow(/target.releaseLabel ships Flink 1.20.0-amzn-7, not the cluster's Flink 2.2 \(got "emr-7.13.0"\). Fix: set the cluster's version to FlinkVersion.of\("1.20.0"\)/);
+    expect(() => cluster({ target: { releaseLabel: "emr-7.5.0" } })).toThrow(/target.releaseLabel is not an EMR release in cdktf-flink's table \(the releases that ship a Flink it supports; emr-7.5.0 and older ship Flink 1.19 and older\)/);
+    expect(() => cluster({ target: { releaseLabel: "emr-9.9.9" } })).toThrow(/target.releaseLabel is not an EMR release in cdktf-flink's table .* \(got "emr-9.9.9"\). Fix: use one of emr-7.13.0, .*, emr-7.6.0, or leave it unset/);
   });
 });
 
@@ -61,7 +62,10 @@ describe("keys YARN owns", () => {
 
   test("setting one is an error naming YARN, typed or raw", () => {
     expect(() => cluster({ jobManager: { rpcPort: 6123 } })).toThrow(/jobManager.rpcPort sets jobmanager.rpc.port, which Flink on YARN leaves to a free port on the node .* \(got 6123\). Fix: remove jobManager.rpcPort/);
-    expect(() => cluster({ rawConfig: { "rest.bind-port": "8081" } })).toThrow(/rawConfig\["rest.bind-port"\] sets rest.bind-port, which Flink on YARN leaves to a free port .* \(got "8081"\)/);
+    expect(() => cluster({ rawConfig: { "taskmanager.rpc.port": "50100-50200" } })).toThrow(/rawConfig\["taskmanager.rpc.port"\] sets taskmanager.rpc.port, which Flink on YARN leaves to a free port .* \(got "50100-50200"\)/);
+    expect(() => cluster({ jobManager: { restBindAddress: "0.0.0.0" } })).toThrow(/jobManager.restBindAddress sets rest.bind-address, which YARN sets to the host/);
+    // YARN keeps a REST bind port the user gives (a range for a firewall); it only defaults it to 0.
+    expect(cluster({ rawConfig: { "rest.bind-port": "50300-50310" } }).cluster.configuration.entries.get("rest.bind-port")).toBe("50300-50310");
     expect(() => cluster({ jobManager: { rpcAddress: "jm.internal" } })).toThrow(/sets jobmanager.rpc.address, which YARN sets to the host its ApplicationMaster container runs on/);
   });
 
@@ -167,7 +171,9 @@ describe("security", () => {
     for (const g of groups) expect(g).toMatchObject({ revoke_rules_on_delete: true, tags: { "for-use-with-amazon-emr-managed-policies": "true" } });
     const ingress = resourcesOf(tf, "aws_vpc_security_group_ingress_rule");
     expect(ingress.map((r) => r.from_port)).toEqual([9443]);
-    expect(() => cluster({ target: { webAccess: { cidrs: ["0.0.0.0/0"] } } })).toThrow(/target.webAccess.cidrs opens YARN's web UIs, which submit and kill applications, to the whole internet \(got "0.0.0.0\/0"\)/);
+    for (const cidr of ["0.0.0.0/0", "0.0.0.0/1", "128.0.0.0/1", "203.0.113.0/24", "10.0.0.0/7"]) {
+      expect(() => cluster({ target: { webAccess: { cidrs: [cidr] } } })).toThrow(/target.webAccess.cidrs opens YARN's web UIs, which submit and kill applications without authentication, beyond private networks/);
+    }
     const open = cluster({ target: { webAccess: { cidrs: ["10.0.0.0/8"] } } });
     expect(resourcesOf(open.tf, "aws_vpc_security_group_ingress_rule").map((r) => r.from_port).sort()).toEqual([20888, 8088, 9443]);
   });
@@ -183,6 +189,7 @@ describe("security", () => {
 
   test("bad inputs: ids, URIs, the key, the entry class", () => {
     expect(() => cluster({ target: { vpcId: "vpc-1", subnetIds: [] } })).toThrow(/target.vpcId must be an AWS vpc id .* \(got "vpc-1"\)[\s\S]*target.subnetIds must list at least one subnet \(got \[\]\)/);
+    expect(() => cluster({ target: { logUri: "${TfToken[TOKEN.1]}" } })).toThrow(/target.logUri must be written as s3:\/\/<bucket>\/<key>, with references only inside it/);
     expect(() => cluster({ target: { logUri: "/var/log/emr" } })).toThrow(/target.logUri must be an S3 URI .* \(got "\/var\/log\/emr"\)/);
     expect(() => cluster({ target: { kmsKeyArn: "alias/flink" } })).toThrow(/target.kmsKeyArn must be a KMS key ARN .* \(got "alias\/flink"\)/);
     expect(() => cluster({ target: { mode: EmrMode.application({ jar: "./orders.jar", entryClass: "1bad" }) } })).toThrow(/target.mode.jar must be an object on S3.* \(got ".\/orders.jar"\)[\s\S]*target.mode.entryClass must be a Java class name .* \(got "1bad"\)/);

@@ -96,12 +96,6 @@ app.synth();
   expect(config).toContain("state.backend.type: rocksdb\n");
 });
 
-test("loading costs well under a quarter of the AWS provider root, and synth grows linearly (npm run bench)", () => {
-  const report = run("node", [path.join(root, "scripts", "bench.js"), "--from", consumer, "--check"], consumer);
-  console.log(report);
-  expect(report).toContain("bench checks passed");
-});
-
 test("every TypeScript snippet of the README runs against the packed package without an error", () => {
   const dir = path.join(consumer, "snippets-run");
   fs.mkdirSync(dir, { recursive: true });

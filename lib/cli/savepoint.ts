@@ -113,8 +113,11 @@ async function finished(options: SavepointOptions, job: { jid: string; name: str
   }
 }
 
-/** Savepoints of the chosen (or every running) job, one after another. */
-export async function takeSavepoints(options: SavepointOptions): Promise<SavepointResult[]> {
+/**
+ * Savepoints of the chosen (or every running) job, one after another; `onResult` hears of each as it
+ * completes, so a later failure does not lose the ones already taken (stopped jobs need them).
+ */
+export async function takeSavepoints(options: SavepointOptions, onResult: (result: SavepointResult) => void = () => undefined): Promise<SavepointResult[]> {
   const overview = await call(options, "GET", "jobs/overview");
   const jobs: Array<{ jid: string; name: string; state: string }> = overview.jobs ?? [];
   let chosen = jobs.filter((j) => j.state === "RUNNING");
@@ -128,23 +131,23 @@ export async function takeSavepoints(options: SavepointOptions): Promise<Savepoi
   }
   if (chosen.length === 0) throw new SavepointError(`no job is running on the cluster at ${options.restUrl}: there is nothing to savepoint`);
   const results: SavepointResult[] = [];
-  for (const job of chosen) results.push(await savepointOf(options, job));
+  for (const job of chosen) {
+    const result = await savepointOf(options, job);
+    results.push(result);
+    onResult(result);
+  }
   return results;
 }
 
-/** The REST URL and savepoint directory of a cluster from `terraform output -json` (or cdktf's outputs file). */
+/** The REST URL and savepoint directory of a cluster from `terraform output -json` ({ name: { value } }). */
 export function clusterFromOutputs(outputsJson: Json, clusterName: string): { restUrl: string; savepointsUri?: string } {
-  // terraform output -json: { name: { value } }; cdktf --outputs-file: { stack: { name: value } }.
-  const flat: Record<string, unknown> = {};
-  const visit = (node: Json) => {
-    for (const [key, value] of Object.entries(node ?? {})) {
-      if (value && typeof value === "object" && "value" in (value as object)) flat[key] = (value as { value: unknown }).value;
-      else if (value && typeof value === "object") visit(value);
-      else flat[key] = value;
-    }
-  };
-  visit(outputsJson);
+  const flat: Record<string, unknown> = Object.fromEntries(Object.entries(outputsJson ?? {}).map(([key, output]) => [key, (output as { value?: unknown } | null)?.value]));
   const restUrl = flat[outputName(clusterName, "restUrl")];
+  if (typeof restUrl !== "string" && flat[outputName(clusterName, "emrClusterId")] !== undefined) {
+    throw new SavepointError(
+      `${clusterName} runs on YARN in EMR, where Flink's REST API listens on a port YARN picks on the ApplicationMaster's node: there is no rest-url output. On the primary node run \`flink stop -t yarn-session -Dyarn.application.id=<id> --savepointPath <dir> <job id>\` (or flink savepoint), or give --rest-url http://<ApplicationMaster host>:<port> from the YARN application's tracking URL.`,
+    );
+  }
   if (typeof restUrl !== "string") {
     throw new SavepointError(`the outputs have no ${outputName(clusterName, "restUrl")}: is ${clusterName} the cluster's name, and was the stack applied? Or give --rest-url.`);
   }
@@ -154,7 +157,7 @@ export function clusterFromOutputs(outputsJson: Json, clusterName: string): { re
 
 const USAGE = `usage: cdktf-flink savepoint (--rest-url URL | --outputs FILE --cluster NAME) [--stop] [--job ID ...]
                             [--target-directory URI] [--timeout SECONDS] [--out FILE] [--ca-file PEM] [--cert-file PEM --key-file PEM]
-  --outputs FILE    terraform output -json (or cdktf's --outputs-file) of the applied stack: the cluster's rest-url and savepoints-uri
+  --outputs FILE    terraform output -json of the applied stack: the cluster's rest-url and savepoints-uri
   --stop            stop each job with its savepoint (before an upgrade) instead of keeping it running
   --out FILE        where the JSON of the savepoints is written (default savepoints.json)`;
 
@@ -180,8 +183,10 @@ export async function main(args: readonly string[]): Promise<number> {
     console.error(`cdktf-flink savepoint: unknown option --${unknown[0]}\n${USAGE}`);
     return 2;
   }
+  const out = one("out") ?? "savepoints.json";
+  const results: SavepointResult[] = [];
+  let restUrl: string | undefined = one("rest-url");
   try {
-    let restUrl: string | undefined = one("rest-url");
     let targetDirectory: string | undefined = one("target-directory");
     if (!restUrl) {
       const outputs = one("outputs");
@@ -199,14 +204,21 @@ export async function main(args: readonly string[]): Promise<number> {
       console.error(`cdktf-flink savepoint: --timeout must be a number of seconds above 0 (got ${one("timeout")})`);
       return 2;
     }
-    const results = await takeSavepoints({ restUrl, targetDirectory, stop, jobIds: values.job, timeoutMs: timeout * 1000, caFile: one("ca-file"), certFile: one("cert-file"), keyFile: one("key-file") });
-    for (const r of results) console.log(`${r.jobId} ${r.jobName}: ${r.stopped ? "stopped with savepoint" : "savepoint"} ${r.location}`);
-    const out = one("out") ?? "savepoints.json";
+    await takeSavepoints({ restUrl, targetDirectory, stop, jobIds: values.job, timeoutMs: timeout * 1000, caFile: one("ca-file"), certFile: one("cert-file"), keyFile: one("key-file") }, (r) => {
+      results.push(r);
+      console.log(`${r.jobId} ${r.jobName}: ${r.stopped ? "stopped with savepoint" : "savepoint"} ${r.location}`);
+    });
     fs.writeFileSync(out, JSON.stringify({ restUrl, savepoints: results }, null, 2) + "\n");
     console.log(`wrote ${out}`);
     return 0;
   } catch (error) {
-    console.error(`cdktf-flink savepoint: ${error instanceof SavepointError ? error.message : String(error)}`);
+    const message = error instanceof SavepointError ? error.message : String(error);
+    console.error(`cdktf-flink savepoint: ${message}`);
+    // The savepoints already taken (their jobs maybe stopped) are what a restore needs: keep them.
+    if (results.length > 0) {
+      fs.writeFileSync(out, JSON.stringify({ restUrl, savepoints: results, failed: message }, null, 2) + "\n");
+      console.error(`cdktf-flink savepoint: wrote the ${results.length} savepoint(s) taken before the failure to ${out}`);
+    }
     return 1;
   }
 }

@@ -70,7 +70,9 @@ export class FlinkEmrDeployment extends Construct {
     this.allowTraffic(name, ruleTags);
     this.allowWebAccess(target, cluster, ruleTags);
 
-    this.kmsKeyArn = p.kmsKeyArn ?? new KmsKey(this, "Key", { description: `Flink ${name} on EMR: S3 and local disks`, enableKeyRotation: true, deletionWindowInDays: 30, tags: tags("key") }).arn;
+    // EMRFS writes Flink's s3:// state with this key: the state storage's own, so the state stays readable
+    // by the storage's grants (another target, after a move off EMR) and outlives this cluster.
+    this.kmsKeyArn = p.kmsKeyArn ?? cluster.stateStorage?.kmsKeyArn ?? new KmsKey(this, "Key", { description: `Flink ${name} on EMR: S3 and local disks`, enableKeyRotation: true, deletionWindowInDays: 30, tags: tags("key") }).arn;
     const useKey: IamStatement = { sid: "UseClusterKey", actions: ["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*"], resources: [this.kmsKeyArn] };
 
     // EMR's role: its managed policy, passing the instance role, and the key for the EBS volumes.

@@ -1,6 +1,7 @@
 /**
  * The Flink each EMR release ships, from AWS's "Flink release history" and the application-version
- * tables of the EMR release guide (read 2026-12). EMR ships no Flink 2.x.
+ * tables of the EMR release guide (read 2026-12): the releases with a Flink cdktf-flink supports (1.20;
+ * emr-7.5.0 and older ship 1.19 and older). EMR ships no Flink 2.x.
  */
 export interface EmrRelease {
   readonly label: string;
@@ -17,22 +18,17 @@ export const EMR_RELEASES: readonly EmrRelease[] = [
   { label: "emr-7.8.0", flink: "1.20.0-amzn-2" },
   { label: "emr-7.7.0", flink: "1.20.0-amzn-1" },
   { label: "emr-7.6.0", flink: "1.20.0-amzn-0" },
-  { label: "emr-7.5.0", flink: "1.19.1-amzn-1" },
-  { label: "emr-7.4.0", flink: "1.19.1-amzn-0" },
-  { label: "emr-7.3.0", flink: "1.18.1-amzn-2" },
-  { label: "emr-7.2.0", flink: "1.18.1-amzn-1" },
-  { label: "emr-7.1.0", flink: "1.18.1-amzn-0" },
-  { label: "emr-7.0.0", flink: "1.18.0-amzn-0" },
-  { label: "emr-6.15.0", flink: "1.17.1-amzn-1" },
-  { label: "emr-6.14.0", flink: "1.17.1-amzn-0" },
 ];
 
 /** "1.20.0-amzn-3" -> [1, 20, 0]. */
-const numbers = (version: string) => version.replace(/-amzn.*$/, "").split(".").map(Number);
+const numbers = (version: string) => baseFlink(version).split(".").map(Number);
+
+/** "1.20.0-amzn-3" -> "1.20.0". */
+export const baseFlink = (shipped: string) => shipped.replace(/-amzn.*$/, "");
 
 /** Whether a cluster version ("1.20", "1.20.0") is the Flink a release ships. */
-function ships(release: EmrRelease, version: string): boolean {
-  const base = release.flink.replace(/-amzn.*$/, "");
+export function ships(release: EmrRelease, version: string): boolean {
+  const base = baseFlink(release.flink);
   return base === version || base.startsWith(`${version}.`);
 }
 

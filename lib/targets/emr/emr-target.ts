@@ -4,13 +4,13 @@ import { Problems } from "../../config/problems";
 import { formatMemorySize } from "../../config/units";
 import { ConfigValue } from "../../config/values";
 import { FlinkVersion } from "../../config/version";
-import { isKmsKeyArn } from "../../private/validate";
+import { isKmsKeyArn, parseIpv4Cidr } from "../../private/validate";
 import { checkReactiveMode } from "../elastic";
 import { checkStateDirectories } from "../flink-process";
 import { DeployableCluster, IFlinkTarget } from "../target";
 import { legacyConfProblem, legacyConfValue } from "./classifications";
 import { FlinkEmrDeployment } from "./emr-deployment";
-import { EMR_RELEASES, emrRelease, nearestEmrReleases } from "./emr-releases";
+import { EMR_RELEASES, baseFlink, emrRelease, nearestEmrReleases, ships } from "./emr-releases";
 import { yarnNodeLimits } from "./yarn-limits";
 
 /** A YARN session (jobs are submitted to it), or one job in YARN application mode. */
@@ -119,9 +119,10 @@ export interface EmrTargetProps {
 const YARN_OWNED_KEYS: Readonly<Record<string, string>> = {
   "jobmanager.rpc.address": "YARN sets to the host its ApplicationMaster container runs on",
   "rest.address": "YARN sets to the host its ApplicationMaster container runs on",
+  "rest.bind-address": "YARN sets to the host its ApplicationMaster container runs on",
   "taskmanager.host": "YARN's NodeManager host decides",
   ...Object.fromEntries(
-    ["jobmanager.rpc.port", "rest.port", "rest.bind-port", "blob.server.port", "taskmanager.rpc.port", "taskmanager.data.port", "metrics.internal.query-service.port", "high-availability.jobmanager.port"].map((key) => [
+    ["jobmanager.rpc.port", "rest.port", "blob.server.port", "taskmanager.rpc.port", "taskmanager.data.port", "metrics.internal.query-service.port", "high-availability.jobmanager.port"].map((key) => [
       key,
       "Flink on YARN leaves to a free port on the node (several containers share a node; EMR's security groups open the nodes to each other)",
     ]),
@@ -175,13 +176,13 @@ export class EmrTarget implements IFlinkTarget {
     const release = p.releaseLabel ? EMR_RELEASES.find((r) => r.label === p.releaseLabel) : emrRelease(version);
     if (p.releaseLabel !== undefined && !Token.isUnresolved(p.releaseLabel)) {
       if (!release) {
-        problems.error(prop("releaseLabel"), p.releaseLabel, "is not an EMR release in cdktf-flink's table", `use one of ${EMR_RELEASES.map((r) => r.label).join(", ")}, or leave it unset.`);
-      } else if (!sameLine(release.flink, version)) {
-        problems.error(prop("releaseLabel"), p.releaseLabel, `ships Flink ${release.flink}, not the cluster's Flink ${version}`, `set the cluster's version to FlinkVersion.of("${release.flink.replace(/-amzn.*$/, "")}"), or leave releaseLabel unset.`);
+        problems.error(prop("releaseLabel"), p.releaseLabel, "is not an EMR release in cdktf-flink's table (the releases that ship a Flink it supports; emr-7.5.0 and older ship Flink 1.19 and older)", `use one of ${EMR_RELEASES.map((r) => r.label).join(", ")}, or leave it unset.`);
+      } else if (!ships(release, version)) {
+        problems.error(prop("releaseLabel"), p.releaseLabel, `ships Flink ${release.flink}, not the cluster's Flink ${version}`, `set the cluster's version to FlinkVersion.of("${baseFlink(release.flink)}"), or leave releaseLabel unset.`);
       }
     } else if (!release) {
       const nearest = nearestEmrReleases(version);
-      problems.error("version", version, `is not shipped by any EMR release (EMR ships Flink ${[...new Set(EMR_RELEASES.map((r) => r.flink.replace(/-amzn.*$/, "")))].join(", ")})`, `use FlinkVersion.of("${nearest.flink}") with ${nearest.label}, or run Flink ${version} with FlinkTarget.ec2 or FlinkTarget.kubernetes.`);
+      problems.error("version", version, `is not shipped by any EMR release (EMR ships Flink ${[...new Set(EMR_RELEASES.map((r) => baseFlink(r.flink)))].join(", ")}, and no 2.x)`, `use FlinkVersion.of("${nearest.flink}") with ${nearest.label}, or run Flink ${version} with FlinkTarget.ec2 or FlinkTarget.kubernetes.`);
     }
     const ha = cluster.contributions.find((c) => c.highAvailability)?.highAvailability;
     if (ha?.quorum && !ha.quorum.securityGroupId && !(ha.quorum.cidrs ?? []).length) {
@@ -193,6 +194,12 @@ export class EmrTarget implements IFlinkTarget {
     this.validateNetwork(problems);
     if (!Token.isUnresolved(p.logUri) && !/^s3n?:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/.*)?$/.test(p.logUri)) {
       problems.error(prop("logUri"), p.logUri, "must be an S3 URI such as s3://bucket/emr-logs/", "give the bucket and prefix EMR writes the cluster's logs to.");
+    }
+    // The IAM grants name these objects: a reference may stand for the bucket, but "s3://" must be written out.
+    for (const [property, value] of [[prop("logUri"), p.logUri], [prop("inTransitCertificates"), p.inTransitCertificates], ...(this.mode.job ? [[prop("mode.jar"), this.mode.job.jar]] : [])] as const) {
+      if (value !== undefined && Token.isUnresolved(value) && !/^s3n?:\/\//.test(value)) {
+        problems.error(property, "(a Terraform reference)", "must be written as s3://<bucket>/<key>, with references only inside it: the nodes' IAM grants are made from its bucket and key", "write it as `s3://${bucketName}/path`.");
+      }
     }
     for (const [property, value] of [[prop("inTransitCertificates"), p.inTransitCertificates], ...(this.mode.job ? [[prop("mode.jar"), this.mode.job.jar]] : [])] as const) {
       if (value !== undefined && !Token.isUnresolved(value) && !/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]\/\S+$/.test(value)) {
@@ -209,13 +216,11 @@ export class EmrTarget implements IFlinkTarget {
     if (p.inTransitCertificates === undefined) {
       Annotations.of(cluster).addWarning("[flink:emr-plain-transit] target.inTransitCertificates is not set: traffic between the EMR nodes (Flink's RPC, data and REST among them) is not encrypted. Give a zip of PEM certificates on S3.");
     }
-    if (release && this.props.inTransitCertificates && compareReleases(release.label, "emr-7.3.0") < 0) {
-      Annotations.of(cluster).addWarning(`[flink:emr-flink-plain] ${release.label} encrypts Hadoop's traffic in transit but not Flink's own (EMR 7.3 and later turn on Flink TLS). Use emr-7.3.0 or later.`);
-    }
     if (p.terminationProtection === false) {
       Annotations.of(cluster).addWarning("[flink:emr-unprotected] target.terminationProtection is false: an API call or a Terraform replacement terminates the cluster and its running jobs without a savepoint.");
     }
-    checkStateDirectories(cluster, { property: "target core nodes", count: this.coreNodes }, this.mode.kind === "session", problems);
+    // Any configuration change replaces the EMR cluster, in either mode.
+    checkStateDirectories(cluster, { property: "target core nodes", count: this.coreNodes }, true, problems);
     this.validateYarnMemory(cluster, problems);
     this.validateConfigValues(cluster, problems);
     checkReactiveMode(cluster, { target: "emr", mode: this.mode.kind }, problems);
@@ -237,8 +242,14 @@ export class EmrTarget implements IFlinkTarget {
     if (!Token.isUnresolved(p.subnetIds) && p.subnetIds.length === 0) {
       problems.error("target.subnetIds", p.subnetIds, "must list at least one subnet", "give the private subnets the cluster runs in.");
     }
+    // YARN's ResourceManager accepts unauthenticated REST submissions: only private networks may reach it.
     for (const cidr of p.webAccess?.cidrs ?? []) {
-      if (cidr === "0.0.0.0/0") problems.error("target.webAccess.cidrs", cidr, "opens YARN's web UIs, which submit and kill applications, to the whole internet", "narrow it to your network.");
+      if (Token.isUnresolved(cidr)) continue;
+      const parsed = parseIpv4Cidr(cidr);
+      const [a, b] = parsed?.octets ?? [];
+      const isPrivate = parsed !== undefined && ((a === 10 && parsed.prefix >= 8) || (a === 172 && b >= 16 && b <= 31 && parsed.prefix >= 12) || (a === 192 && b === 168 && parsed.prefix >= 16));
+      if (!parsed) problems.error("target.webAccess.cidrs", cidr, "must be an IPv4 CIDR block such as 10.0.0.0/16", "fix the CIDR block.");
+      else if (!isPrivate) problems.error("target.webAccess.cidrs", cidr, "opens YARN's web UIs, which submit and kill applications without authentication, beyond private networks (10/8, 172.16/12, 192.168/16)", "narrow it to your private network, and reach it through a VPN or SSM port forwarding.");
     }
   }
 
@@ -283,16 +294,3 @@ export class EmrTarget implements IFlinkTarget {
   }
 }
 
-/** "1.20.0-amzn-3" ships Flink 1.20.0; a cluster version "1.20" or "1.20.0" matches it. */
-function sameLine(shipped: string, version: string): boolean {
-  const base = shipped.replace(/-amzn.*$/, "");
-  return base === version || base.startsWith(`${version}.`);
-}
-
-/** Orders "emr-7.10.0" after "emr-7.9.0". */
-export function compareReleases(a: string, b: string): number {
-  const parts = (label: string) => label.replace(/^emr-/, "").split(".").map(Number);
-  const [x, y] = [parts(a), parts(b)];
-  for (let i = 0; i < 3; i++) if (x[i] !== y[i]) return (x[i] ?? 0) - (y[i] ?? 0);
-  return 0;
-}
