@@ -373,3 +373,23 @@ describe("settings fixtures", () => {
     expect(typedKeys.filter((key) => !written.has(key) && !withFeatureOnly.includes(key))).toEqual([]);
   });
 });
+
+describe("restore", () => {
+  const build = (restore: Parameters<typeof buildConfiguration>[0]["restore"]) => buildConfiguration({ restore }, FlinkVersion.V2_3);
+  test("is written as execution.state-recovery.*, with Flink's own file:/ form accepted", () => {
+    const result = build({ path: "file:/tmp/savepoints/savepoint-1a2b3c-0123456789ab", claimMode: "CLAIM", allowNonRestoredState: true });
+    expect(result.errors).toEqual([]);
+    expect(Object.fromEntries([...result.configuration!.entries].filter(([k]) => k.startsWith("execution.state-recovery.")))).toEqual({
+      "execution.state-recovery.path": "file:/tmp/savepoints/savepoint-1a2b3c-0123456789ab",
+      "execution.state-recovery.claim-mode": "CLAIM",
+      "execution.state-recovery.ignore-unclaimed-state": true,
+    });
+  });
+
+  test("a path that is not a URI, an S3 URI with one slash, or another claim mode is an error", () => {
+    for (const path of ["savepoint-1", "s3:/bucket/savepoints/savepoint-1"]) {
+      expect(build({ path }).errors.map((e) => e.property)).toEqual(["restore.path"]);
+    }
+    expect(build({ path: "s3://b/sp", claimMode: "LEGACY" as "CLAIM" }).errors.map((e) => e.property)).toEqual(["restore.claimMode"]);
+  });
+});

@@ -102,7 +102,7 @@ export class ValueReader {
   public uri(property: string, value: string): Parsed<string> {
     if (this.isUnresolved(value)) return UNRESOLVED;
     // "file:/tmp/x" too: Flink reports local savepoints that way (a Hadoop-style path URI).
-    if (typeof value !== "string" || !/^([a-z][a-z0-9+.-]*:\/\S*|\/\S*)$/i.test(value)) {
+    if (typeof value !== "string" || !/^([a-z][a-z0-9+.-]*:\/\/\S*|file:\/\S*|\/\S*)$/i.test(value)) {
       this.problems.error(property, value, "must be a URI with a scheme (s3://bucket/path, hdfs:///path, file:///path) or an absolute path", "give the full URI of the directory.");
       return undefined;
     }
