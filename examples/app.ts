@@ -7,6 +7,7 @@ import { eksExample } from "./eks/main";
 import { emrApplicationExample, emrSessionExample } from "./emr-yarn/main";
 import { kubernetesApplicationExample } from "./kubernetes-application/main";
 import { kubernetesHaExample } from "./kubernetes-ha/main";
+import { productionEc2Example, productionEksExample } from "./production/main";
 
 /** Every example stack in one app, so `cdktf synth` renders them all. */
 const app = new App();
@@ -21,4 +22,6 @@ eksExample(app);
 ec2GeneratedTlsExample(app);
 emrSessionExample(app);
 emrApplicationExample(app);
+productionEc2Example(app);
+productionEksExample(app);
 app.synth();

@@ -99,6 +99,10 @@ export class FlinkCluster extends Construct implements DeployableCluster {
   /** Unsafe changes check-plan lets through for this cluster. */
   public readonly acknowledgeUnsafeChanges: readonly UnsafeChangeAcknowledgement[];
   public readonly target?: IFlinkTarget;
+  public readonly stateStorage?: IFlinkStateStorage;
+  public readonly ha?: FlinkHA;
+  public readonly monitoring?: FlinkMonitoring;
+  public readonly tls?: FlinkTls;
   /** What the target told the features of itself (kind, namespace, JobManager and TaskManager counts, mode). */
   public readonly platform?: PlatformInfo;
 
@@ -107,6 +111,10 @@ export class FlinkCluster extends Construct implements DeployableCluster {
     this.version = props.version;
     this.clusterName = props.clusterName ?? defaultClusterName(id);
     this.target = props.target;
+    this.stateStorage = props.stateStorage;
+    this.ha = props.ha;
+    this.monitoring = props.monitoring;
+    this.tls = props.tls;
     this.platform = props.target?.platform();
     this.tags = { "flink:cluster": this.clusterName, "flink:version": this.version.version, ...props.tags };
     this.acknowledgeUnsafeChanges = [...(props.acknowledgeUnsafeChanges ?? [])];

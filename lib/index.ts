@@ -11,7 +11,7 @@ export * from "./cluster-feature";
 export * from "./flink-state-storage";
 export { FlinkMemoryBreakdown, KnownFlinkMemory } from "./config/memory";
 export { FlinkTarget } from "./targets/flink-target";
-export { IFlinkTarget, DeployableCluster } from "./targets/target";
+export { IFlinkTarget, DeployableCluster, TargetPractices, TargetSetting } from "./targets/target";
 export { Ec2Target, Ec2TargetProps, Ec2AccessProps, Ec2TaskManagerAutoscaling } from "./targets/ec2/ec2-target";
 export { FlinkEc2Deployment } from "./targets/ec2/ec2-deployment";
 export { FlinkRuntime, TarballOptions, ContainerImageOptions } from "./targets/ec2/runtime";
@@ -40,3 +40,5 @@ export { TlsSecret, TlsStoreFormat, CertManagerOptions, GeneratedTlsOptions, Sec
 export { FlinkKerberos, FlinkKerberosProps, KerberosContext, KERBEROS_DIR } from "./tls/flink-kerberos";
 export { TLS_SETUP_SCRIPT } from "./tls/tls-setup-script";
 export { UNSAFE_CHANGE_RULES, UnsafeChangeRule, UnsafeChangeAcknowledgement, ClusterDeploymentFacts } from "./plan-guard";
+export { FlinkBestPractices, FlinkBestPracticesProps, PracticeSuppression, PracticeFinding } from "./best-practices/flink-best-practices";
+export { PRACTICE_RULES, PracticeRule, PracticeRuleId, PracticeSeverity, PracticeViolation } from "./best-practices/practice-rules";

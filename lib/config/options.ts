@@ -243,13 +243,16 @@ export function buildConfiguration(
   };
 }
 
+/** The process sizes flink-dist's config.yaml sets, written when the user gives no memory size of a role. */
+export const FLINK_DIST_PROCESS_SIZE = { jobManager: "1600m", taskManager: "1728m" } as const;
+
 /** Writes the memory keys the user set (flink-dist's default process size when none) and derives the rest. */
 function writeJobManagerMemory(w: KeyWriter, settings: FlinkSettings): JobManagerMemory | undefined {
   const m = settings.jobManager?.memory ?? {};
   const p = "jobManager.memory";
   const styleGiven = m.process !== undefined || m.flink !== undefined || m.heap !== undefined;
   const input = {
-    process: w.size("jobmanager.memory.process.size", `${p}.process`, styleGiven ? m.process : "1600m"),
+    process: w.size("jobmanager.memory.process.size", `${p}.process`, styleGiven ? m.process : FLINK_DIST_PROCESS_SIZE.jobManager),
     flink: w.size("jobmanager.memory.flink.size", `${p}.flink`, m.flink),
     heap: w.size("jobmanager.memory.heap.size", `${p}.heap`, m.heap),
     offHeap: w.size("jobmanager.memory.off-heap.size", `${p}.offHeap`, m.offHeap, { allowZero: true }),
@@ -267,7 +270,7 @@ function writeTaskManagerMemory(w: KeyWriter, settings: FlinkSettings): TaskMana
   const p = "taskManager.memory";
   const styleGiven = m.process !== undefined || m.flink !== undefined || (m.taskHeap !== undefined && m.managed !== undefined);
   const input = {
-    process: w.size("taskmanager.memory.process.size", `${p}.process`, styleGiven ? m.process : "1728m"),
+    process: w.size("taskmanager.memory.process.size", `${p}.process`, styleGiven ? m.process : FLINK_DIST_PROCESS_SIZE.taskManager),
     flink: w.size("taskmanager.memory.flink.size", `${p}.flink`, m.flink),
     taskHeap: w.size("taskmanager.memory.task.heap.size", `${p}.taskHeap`, m.taskHeap),
     managed: w.size("taskmanager.memory.managed.size", `${p}.managed`, m.managed, { allowZero: true }),

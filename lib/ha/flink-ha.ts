@@ -87,6 +87,18 @@ export class FlinkHA extends Construct implements IClusterFeature {
   /** Set when the props were refused under the cdktf CLI: every binding stops with it. */
   private readonly refused?: FlinkConfigError;
 
+  /**
+   * How many ZooKeeper servers the quorum has: the ensemble's size, or the hosts of the connection
+   * string. Undefined for Kubernetes HA, or a connection string that is a Terraform reference.
+   */
+  public get zooKeeperServers(): { readonly count: number; readonly property: string; readonly value: string } | undefined {
+    const zk = this.props.zookeeper;
+    if (zk?.ensemble) return { count: zk.ensemble.servers, property: `ensemble ${zk.ensemble.node.path}`, value: `${zk.ensemble.servers} servers` };
+    const connect = zk?.quorum?.connectString;
+    if (connect === undefined || Token.isUnresolved(connect)) return undefined;
+    return { count: connect.split(",").length, property: "zookeeper.quorum.connectString", value: connect };
+  }
+
   constructor(scope: Construct, id: string, props: FlinkHAProps) {
     super(scope, id);
     this.props = props;

@@ -26,6 +26,24 @@ export interface DeployableCluster extends ClusterInfo, Construct {
   readonly acknowledgeUnsafeChanges?: readonly UnsafeChangeAcknowledgement[];
 }
 
+/** A property of the target and its value, as a best-practice finding names it. */
+export interface TargetSetting {
+  readonly property: string;
+  readonly value: string;
+}
+
+/** What a target tells FlinkBestPractices of itself. */
+export interface TargetPractices {
+  /** The vCPUs of one TaskManager (its instance type's, its CPU limit), when the target knows them. */
+  readonly taskManagerVcpus?: TargetSetting & { readonly vcpus: number };
+  /** Sources beyond private networks that reach the REST API (which runs any code it is sent). */
+  readonly publicRest: readonly TargetSetting[];
+  /** The container images the target runs. */
+  readonly images: readonly TargetSetting[];
+  /** The platform encrypts Flink's traffic itself (EMR's in-transit encryption), in place of FlinkTls. */
+  readonly platformTls?: TargetSetting;
+}
+
 /**
  * Where and how a cluster runs. A target contributes the keys only it knows (the JobManager's
  * address) before the configuration is built, then creates the resources that run it.
@@ -37,4 +55,6 @@ export interface IFlinkTarget {
   platform(): PlatformInfo;
   contribute(cluster: ClusterInfo): ClusterContribution;
   deploy(cluster: DeployableCluster): void;
+  /** Facts for FlinkBestPractices: CPUs, public REST sources, images. */
+  practices(cluster: DeployableCluster): TargetPractices;
 }

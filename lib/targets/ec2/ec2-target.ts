@@ -1,11 +1,11 @@
 import { Annotations, TerraformStack, Token } from "cdktf";
 import { ClusterContribution, ClusterInfo, PlatformInfo } from "../../cluster-feature";
 import { Problems } from "../../config/problems";
-import { isIpv4Cidr } from "../../private/validate";
+import { isIpv4Cidr, publicCidrs } from "../../private/validate";
 import { formatMemorySize } from "../../config/units";
 import { checkFlinkImage, checkStateDirectories } from "../flink-process";
 import { checkReactiveMode, checkUtilization, warnAboutAutoscaling, wholeSeconds } from "../elastic";
-import { DeployableCluster, IFlinkTarget } from "../target";
+import { DeployableCluster, IFlinkTarget, TargetPractices } from "../target";
 import { FlinkEc2Deployment } from "./ec2-deployment";
 import { instanceTypeInfo, reservedForSystem } from "./instance-types";
 import { FlinkRuntime } from "./runtime";
@@ -117,6 +117,17 @@ export class Ec2Target implements IFlinkTarget {
   /** The JobManager's stable DNS name in the cluster's private zone: the load balancer's with several JobManagers. */
   public jobManagerAddress(cluster: ClusterInfo): string {
     return `${this.jobManagerCount > 1 ? "rest" : "jobmanager"}.${this.zoneName(cluster)}`;
+  }
+
+  public practices(): TargetPractices {
+    const p = this.props;
+    const vcpus = instanceTypeInfo(p.taskManagers.instanceType)?.vcpus;
+    const runtime = p.runtime;
+    return {
+      taskManagerVcpus: vcpus === undefined ? undefined : { property: "target.taskManagers.instanceType", value: p.taskManagers.instanceType, vcpus },
+      publicRest: publicCidrs("target.restAccess.cidrs", p.restAccess?.cidrs),
+      images: runtime.kind === "container" ? [{ property: "target.runtime.image", value: runtime.options.image! }] : [],
+    };
   }
 
   public platform(): PlatformInfo {

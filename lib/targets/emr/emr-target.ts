@@ -4,10 +4,10 @@ import { Problems } from "../../config/problems";
 import { formatMemorySize } from "../../config/units";
 import { ConfigValue } from "../../config/values";
 import { FlinkVersion } from "../../config/version";
-import { isKmsKeyArn, parseIpv4Cidr } from "../../private/validate";
+import { isKmsKeyArn, parseIpv4Cidr, publicCidrs } from "../../private/validate";
 import { checkReactiveMode } from "../elastic";
 import { checkStateDirectories } from "../flink-process";
-import { DeployableCluster, IFlinkTarget } from "../target";
+import { DeployableCluster, IFlinkTarget, TargetPractices } from "../target";
 import { legacyConfProblem, legacyConfValue } from "./classifications";
 import { FlinkEmrDeployment } from "./emr-deployment";
 import { EMR_RELEASES, baseFlink, emrRelease, nearestEmrReleases, ships } from "./emr-releases";
@@ -149,6 +149,17 @@ export class EmrTarget implements IFlinkTarget {
     const { instanceGroups: g, instanceFleets: f } = this.props;
     if (g) return g.core.count ?? 2;
     return (f?.core.onDemandCapacity ?? 2) + (f?.core.spotCapacity ?? 0);
+  }
+
+  public practices(): TargetPractices {
+    const certificates = this.props.inTransitCertificates;
+    return {
+      // YARN packs TaskManager containers onto nodes by its own vcores: a node's vCPUs say nothing of one TaskManager's.
+      taskManagerVcpus: undefined,
+      publicRest: publicCidrs("target.webAccess.cidrs", this.props.webAccess?.cidrs),
+      images: [],
+      platformTls: certificates === undefined ? undefined : { property: "target.inTransitCertificates", value: certificates },
+    };
   }
 
   public platform(): PlatformInfo {

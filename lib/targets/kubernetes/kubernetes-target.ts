@@ -2,11 +2,11 @@ import { Annotations, Token } from "cdktf";
 import { ClusterContribution, ClusterInfo, PlatformInfo } from "../../cluster-feature";
 import { Problems } from "../../config/problems";
 import { formatMemorySize } from "../../config/units";
-import { DeployableCluster, IFlinkTarget } from "../target";
+import { DeployableCluster, IFlinkTarget, TargetPractices } from "../target";
 import { FlinkKubernetesDeployment } from "./kubernetes-deployment";
 import { IKubernetesIdentity } from "./identity";
 import { checkDnsLabel, checkDnsSubdomain, checkLabelKey, checkLabelValue } from "./kubernetes-names";
-import { isIpv4Cidr } from "../../private/validate";
+import { isIpv4Cidr, publicCidrs } from "../../private/validate";
 import { checkFlinkImage, checkStateDirectories, secretStores } from "../flink-process";
 import { checkReactiveMode, checkUtilization, warnAboutAutoscaling, wholeSeconds } from "../elastic";
 
@@ -175,6 +175,24 @@ export class KubernetesTarget implements IFlinkTarget {
 
   public get jobManagerReplicas(): number {
     return this.props.jobManager?.replicas ?? 1;
+  }
+
+  public practices(cluster: DeployableCluster): TargetPractices {
+    const p = this.props;
+    const resources = p.taskManagers.resources;
+    const cpu = resources?.cpuLimit ?? resources?.cpuRequest;
+    const millicores = cpu === undefined ? undefined : quantityValue(cpu, "cpu");
+    const vcpus = millicores === undefined ? undefined : millicores / 1000;
+    const scheme = Object.entries(p.ingress?.annotations ?? {}).find(([key]) => key.endsWith("/scheme"))?.[1];
+    return {
+      // Without an explicit CPU the pods request one CPU per slot.
+      taskManagerVcpus: vcpus === undefined ? { property: "target.taskManagers.resources.cpuRequest", value: `${cluster.configuration.taskSlots ?? 1} (one per slot)`, vcpus: cluster.configuration.taskSlots ?? 1 } : { property: `target.taskManagers.resources.${resources?.cpuLimit !== undefined ? "cpuLimit" : "cpuRequest"}`, value: String(cpu), vcpus },
+      publicRest: [
+        ...publicCidrs("target.restAccess.cidrs", p.restAccess?.cidrs),
+        ...(scheme === "internet-facing" ? [{ property: "target.ingress.annotations", value: "scheme: internet-facing" }] : []),
+      ],
+      images: [{ property: "target.image", value: p.image }],
+    };
   }
 
   public platform(): PlatformInfo {
