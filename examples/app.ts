@@ -1,4 +1,5 @@
 import { App } from "cdktf";
+import { blueprintExample } from "./blueprint/main";
 import { configOnlyExample } from "./config-only/main";
 import { ec2GeneratedTlsExample } from "./ec2-generated-tls/main";
 import { ec2ExistingQuorumExample, ec2HaExample } from "./ec2-ha/main";
@@ -24,4 +25,5 @@ emrSessionExample(app);
 emrApplicationExample(app);
 productionEc2Example(app);
 productionEksExample(app);
+blueprintExample(app);
 app.synth();

@@ -42,3 +42,4 @@ export { TLS_SETUP_SCRIPT } from "./tls/tls-setup-script";
 export { UNSAFE_CHANGE_RULES, UnsafeChangeRule, UnsafeChangeAcknowledgement, ClusterDeploymentFacts } from "./plan-guard";
 export { FlinkBestPractices, FlinkBestPracticesProps, PracticeSuppression, PracticeFinding } from "./best-practices/flink-best-practices";
 export { PRACTICE_RULES, PracticeRule, PracticeRuleId, PracticeSeverity, PracticeViolation } from "./best-practices/practice-rules";
+export { FlinkLogShipping, FlinkLogShippingProps, CLOUDWATCH_OBSERVABILITY_ADDON, LogShipping, CloudWatchObservabilityOptions, FluentBitOptions, FluentBitToleration, FluentBitOutput, FluentBitCloudWatchOptions, FluentBitOpenSearchOptions, FluentBitBasicAuth } from "./logging/flink-log-shipping";

@@ -6,7 +6,7 @@ const { spawn } = require("child_process");
 const path = require("path");
 
 // The bench too: it compares load times, which clusters beside it distort.
-const REAL = ["flink-session-cluster", "flink-ha-failover", "flink-monitoring-real", "flink-tls-real", "flink-savepoint-real", "flink-reactive-real", "zookeeper-ensemble", "bench"];
+const REAL = ["flink-session-cluster", "flink-ha-failover", "flink-monitoring-real", "flink-tls-real", "flink-savepoint-real", "flink-reactive-real", "flink-production-real", "structured-logging", "zookeeper-ensemble", "bench"];
 const pattern = `test/(${REAL.join("|")})\\.test\\.ts$`;
 const jest = path.join(__dirname, "..", "node_modules", "jest", "bin", "jest.js");
 const extra = process.argv.slice(2);

@@ -1,3 +1,4 @@
+import { createHash } from "crypto";
 import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
@@ -42,6 +43,12 @@ describe("the ec2-standalone example", () => {
   const sg = (name: string) => Object.keys(tf.resource.aws_security_group).find((k) => k.includes(name))!;
   const jm = sg("JobManagerSecurityGroup");
   const tm = sg("TaskManagerSecurityGroup");
+
+  test("each node's user data reaches EC2 gzipped (cloud-init unpacks it), from its Terraform template", () => {
+    const userData = [...all(tf, "aws_launch_template").map((t) => t.user_data), ...all(tf, "aws_instance").map((i) => i.user_data_base64)];
+    expect(userData).toEqual([expect.stringMatching(/^\$\{base64gzip\(local\.\w+_taskmanager_user_data_\w+\)\}$/), expect.stringMatching(/^\$\{base64gzip\(local\.\w+_jobmanager_user_data_\w+\)\}$/)]);
+    for (const value of userData) expect(Object.keys(tf.locals)).toContain(/local\.(\w+)\)/.exec(value)![1]);
+  });
 
   test("security groups open exactly Flink's ports between the roles that use them", () => {
     const ingress = all(tf, "aws_vpc_security_group_ingress_rule").map((r) => ({
@@ -134,7 +141,7 @@ describe("the ec2-standalone example", () => {
     const local = Object.entries(tf.locals as Record<string, string>).find(([k]) => k.includes("taskmanager_user_data"))![1];
     const files = parse(unescapeTerraformTemplate(local)).write_files;
     const agent = JSON.parse(files.find((f: any) => f.path === "/opt/aws/amazon-cloudwatch-agent/etc/flink.json").content);
-    expect(agent.logs.logs_collected.files.collect_list).toEqual([{ file_path: "/var/log/flink/*.log", log_group_name: "/flink/ec2-standalone/sessions", log_stream_name: "{instance_id}/taskmanager" }]);
+    expect(agent.logs.logs_collected.files.collect_list).toEqual([{ file_path: "/var/log/flink/*.log", log_group_name: "/flink/ec2-standalone/sessions", log_stream_name: "{instance_id}/taskmanager", multi_line_start_pattern: "^\\d{4}-\\d{2}-\\d{2} \\d{2}:\\d{2}:\\d{2},\\d{3}" }]);
   });
 
   test("the config points at the JobManager's DNS name and the cluster's own S3 prefixes", () => {
@@ -220,9 +227,13 @@ describe("bad input", () => {
     expect(() => cluster({ target })).toThrow(message);
   });
 
-  test("user data over EC2's 16 KiB limit", () => {
-    const loggers = Object.fromEntries(Array.from({ length: 400 }, (_, i) => [`com.example.service${i}.Component`, "DEBUG" as const]));
-    expect(() => cluster({ logging: { loggers } })).toThrow(/the jobmanager user data is \d+ bytes, more than EC2's limit of 16384/);
+  test("user data over EC2's 16 KiB limit, gzipped", () => {
+    // Names gzip cannot shrink much: hex digests (4 bits of 8 per character).
+    const name = (i: number) => `com.example.c${createHash("sha256").update(String(i)).digest("hex")}`;
+    const fits = Object.fromEntries(Array.from({ length: 100 }, (_, i) => [name(i), "DEBUG" as const]));
+    expect(() => cluster({ logging: { loggers: fits } })).not.toThrow();
+    const loggers = Object.fromEntries(Array.from({ length: 400 }, (_, i) => [name(i), "DEBUG" as const]));
+    expect(() => cluster({ logging: { loggers } })).toThrow(/the jobmanager user data is about \d+ bytes gzipped, more than EC2's limit of 16384/);
   });
 
   test("an image not pinned by digest is a warning", () => {

@@ -17,15 +17,16 @@ import { ZOO_CFG_OVERRIDES, clientPort, fourLetterWord, serverMode, startEnsembl
  * checkpointing probe job. kill -9 of the leading JobManager: the standby takes over and the job runs
  * again from the latest completed checkpoint, while REST through one stable address (a health-checked
  * TCP balancer, as the example's load balancer) keeps answering. Then a ZooKeeper follower dies and the
- * job keeps running. Flink 1.20 and the newest 2.x, side by side.
+ * job keeps running. Flink 1.20 (the newest 2.x: test/flink-production-real.test.ts).
  *
  * Overridden, and only these: OVERRIDDEN_KEYS in config.yaml (addresses, local folders, durable storage
  * as a shared file:// folder) and ZOO_CFG_OVERRIDES in zoo.cfg. Each JobManager's own address is set on
  * its command line as the EC2 unit does (-D jobmanager.rpc.address / rest.address = the host's address).
  */
 
-const RUN_LINES = ["1.20", "2.3"] as const;
-const STACK_OF_LINE: Readonly<Record<(typeof RUN_LINES)[number], string>> = { "1.20": EC2_HA_1_20_STACK, "2.3": "ec2-ha" };
+// Flink 2.3 fails over, over TLS, scraped by Prometheus with the rendered rules, in test/flink-production-real.test.ts (examples/production).
+const RUN_LINES = ["1.20"] as const;
+const STACK_OF_LINE: Readonly<Record<(typeof RUN_LINES)[number], string>> = { "1.20": EC2_HA_1_20_STACK };
 const TEST_TIMEOUT_MS = 14 * 60 * 1000;
 /** The longest the stable REST address may leave a client without any HTTP answer during a failover. */
 const MAX_REST_SILENCE_MS = 25_000;

@@ -3,14 +3,11 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { Testing } from "cdktf";
-import { parse, stringify } from "yaml";
+import { parse } from "yaml";
 import { ec2HaStack } from "../examples/ec2-ha/main";
 import { FlinkVersion, MONITORING_FILES } from "../lib";
-import { CONNECTOR_METRICS, flinkMetricNames } from "../lib/monitoring/metric-names";
-import { dashboardExpressions } from "../lib/monitoring/dashboard";
 import { getJson, localDirectoryOverrides, logTails, startFlinkProcess, submitProbeJob, writeRenderedConf } from "./helpers/flink-processes";
-import { ActiveAlert, PrometheusServer, prometheusProblem } from "./helpers/prometheus";
-import { parsePromQL } from "./helpers/promql";
+import { ActiveAlert, instanceTags, prometheusForEc2, prometheusProblem, unreadableByRules } from "./helpers/prometheus";
 import { describeWithRealFlink, flinkLayout, probeReport } from "./helpers/real-flink";
 import { EC2_HA_1_20_STACK, renderedClusters, renderedEnsembles } from "./helpers/rendered";
 import { TestHost, TestNetwork, waitFor } from "./helpers/test-hosts";
@@ -23,11 +20,12 @@ import { clientPort, serverMode, startEnsemble, zookeeperProblem } from "./helpe
  * targets that carry the __meta_ec2_* labels EC2 discovery gives the example's instances (their tags
  * read from the synthesized launch templates). Every metric and label a rule or panel reads must exist
  * in what Flink exposes; while the cluster is healthy no alert is pending or firing; after kill -9 of
- * a TaskManager, FlinkTaskManagerLost and FlinkJobRestarting become active. Flink 1.20 and 2.3.
+ * a TaskManager, FlinkTaskManagerLost and FlinkJobRestarting become active. Flink 1.20 (2.3: test/flink-production-real.test.ts).
  */
 
-const RUN_LINES = ["1.20", "2.3"] as const;
-const STACK_OF_LINE: Readonly<Record<(typeof RUN_LINES)[number], string>> = { "1.20": EC2_HA_1_20_STACK, "2.3": "ec2-ha" };
+// Flink 2.3 fails over, over TLS, scraped by Prometheus with the rendered rules, in test/flink-production-real.test.ts (examples/production).
+const RUN_LINES = ["1.20"] as const;
+const STACK_OF_LINE: Readonly<Record<(typeof RUN_LINES)[number], string>> = { "1.20": EC2_HA_1_20_STACK };
 const CLUSTER = "orders";
 const TEST_TIMEOUT_MS = 12 * 60 * 1000;
 const WAIT_BUDGET_MS = 10 * 60 * 1000;
@@ -38,27 +36,8 @@ const ALSO_AFTER_TASKMANAGER_LOSS: Readonly<Record<string, string>> = {
   FlinkSlotsExhausted: "the job restarts on the other TaskManager's slots, leaving none free",
   FlinkCheckpointFailing: "the checkpoint in flight when the TaskManager died fails, and so do triggers while the job restarts",
 };
-/** Labels the scrape configuration gives every target, not from Flink. */
-const TARGET_LABELS = ["cluster", "component", "flink_version", "instance", "job"];
 
 const describeFlink = describeWithRealFlink("FlinkMonitoring with real Flink and Prometheus (test/flink-monitoring-real.test.ts)", RUN_LINES, zookeeperProblem() ?? prometheusProblem());
-
-/** The instance tags of each Flink role, as the stack's launch templates give them to EC2. */
-function instanceTags(stack: string, line: string): Record<"jobmanager" | "taskmanager", Record<string, string>> {
-  const synthesized = JSON.parse(Testing.synth(ec2HaStack(Testing.app(), stack, FlinkVersion.of(line))));
-  const templates = Object.values(synthesized.resource.aws_launch_template) as Array<{ tag_specifications: Array<{ resource_type: string; tags: Record<string, string> }> }>;
-  const tags = templates.map((t) => t.tag_specifications.find((s) => s.resource_type === "instance")!.tags);
-  return { jobmanager: tags.find((t) => t["flink:component"] === "jobmanager")!, taskmanager: tags.find((t) => t["flink:component"] === "taskmanager")! };
-}
-
-/** The labels EC2 discovery gives an instance: each tag as __meta_ec2_tag_<key, sanitized>. */
-function ec2DiscoveryLabels(host: TestHost, instanceId: string, tags: Record<string, string>): Record<string, string> {
-  return {
-    __meta_ec2_instance_id: instanceId,
-    __meta_ec2_private_ip: host.address,
-    ...Object.fromEntries(Object.entries(tags).map(([key, value]) => [`__meta_ec2_tag_${key.replace(/[^a-zA-Z0-9_]/g, "_")}`, value])),
-  };
-}
 
 describeFlink("FlinkMonitoring from examples/ec2-ha", () => {
   test.concurrent.each(RUN_LINES.map((line) => [line]))(
@@ -102,27 +81,12 @@ describeFlink("FlinkMonitoring from examples/ec2-ha", () => {
         for (const tm of taskManagers) tm.child = start(tm.host, "taskmanager", tm.name);
 
         // Prometheus with the rendered files; only EC2 discovery is replaced, by targets with its labels.
-        const promDir = path.join(work, "prometheus");
-        fs.mkdirSync(promDir);
-        const scrape = parse(rendered.files[MONITORING_FILES.scrape]);
-        const [job] = scrape.scrape_configs;
-        expect(scrape.rule_files).toEqual([MONITORING_FILES.rules]);
-        const tags = instanceTags(stack, line);
-        // What the discovery's filter selects is what the launch templates tag.
-        for (const filter of job.ec2_sd_configs[0].filters.filter((f: { name: string }) => f.name.startsWith("tag:"))) {
-          for (const role of ["jobmanager", "taskmanager"] as const) expect(filter.values).toContain(tags[role][filter.name.slice(4)]);
-        }
-        expect(job.ec2_sd_configs[0].port).toBe(metricsPort);
-        const targets = [
-          ...jobManagers.map((jm, i) => ({ targets: [`${jm.host.address}:${metricsPort}`], labels: ec2DiscoveryLabels(jm.host, `i-00000000000000a${i}`, tags.jobmanager) })),
-          ...taskManagers.map((tm, i) => ({ targets: [`${tm.host.address}:${metricsPort}`], labels: ec2DiscoveryLabels(tm.host, `i-00000000000000b${i}`, tags.taskmanager) })),
+        const tags = instanceTags(JSON.parse(Testing.synth(ec2HaStack(Testing.app(), stack, FlinkVersion.of(line)))));
+        const instances = [
+          ...jobManagers.map((jm, i) => ({ host: jm.host, role: "jobmanager" as const, instanceId: `i-00000000000000a${i}` })),
+          ...taskManagers.map((tm, i) => ({ host: tm.host, role: "taskmanager" as const, instanceId: `i-00000000000000b${i}` })),
         ];
-        fs.writeFileSync(path.join(promDir, "ec2-targets.json"), JSON.stringify(targets));
-        delete job.ec2_sd_configs;
-        job.file_sd_configs = [{ files: ["ec2-targets.json"], refresh_interval: "5s" }];
-        fs.writeFileSync(path.join(promDir, "prometheus.yml"), stringify(scrape));
-        fs.writeFileSync(path.join(promDir, MONITORING_FILES.rules), rendered.files[MONITORING_FILES.rules]);
-        const prometheus = new PrometheusServer(network, network.addHost("prom"), promDir, "prometheus.yml");
+        const prometheus = prometheusForEc2(network, network.addHost("prom"), path.join(work, "prometheus"), rendered.files, tags, instances, metricsPort);
 
         const rest = `http://${jobManagers[0].host.address}:${value("rest.port")}`;
         const slots = Number(value("taskmanager.numberOfTaskSlots"));
@@ -151,28 +115,7 @@ describeFlink("FlinkMonitoring from examples/ec2-ha", () => {
 
         // Every metric a rule or panel reads, and every label it filters or groups by, is exposed.
         const rules = parse(rendered.files[MONITORING_FILES.rules]).groups.flatMap((g: any) => g.rules) as Array<{ alert: string; expr: string }>;
-        const expressions = [...rules.map((r) => r.expr), ...dashboardExpressions(JSON.parse(rendered.files[MONITORING_FILES.dashboard]))];
-        const parsed = expressions.map((expr) => ({ expr, ...parsePromQL(expr) }));
-        expect(parsed.filter((p) => p.errors.length > 0)).toEqual([]);
-        const names = flinkMetricNames(line);
-        const connectorMetrics = new Set(CONNECTOR_METRICS.map((key) => names[key] as string));
-        const needed = [...new Set(parsed.flatMap((p) => p.metricNames))].filter((name) => name !== "up" && !connectorMetrics.has(name)).sort();
-        const exposed = await wait("every metric the rules and the dashboard read", 120_000, async () => {
-          const all = new Set(await prometheus.metricNames());
-          return needed.every((name) => all.has(name)) ? all : undefined;
-        }).catch(async (error) => {
-          const all = new Set(await prometheus.metricNames());
-          throw new Error(`${error}: missing ${needed.filter((name) => !all.has(name)).join(", ")}`);
-        });
-        expect(needed.filter((name) => !exposed.has(name))).toEqual([]);
-        const labelsOf = new Map<string, Set<string>>();
-        for (const name of needed) labelsOf.set(name, new Set((await prometheus.series(name)).flatMap((s) => Object.keys(s))));
-        // A connector's series (Kafka) exist only with that connector: its panel is checked by name only.
-        const missingLabels = parsed.filter((p) => !p.metricNames.every((name) => connectorMetrics.has(name))).flatMap((p) => {
-          const available = new Set([...TARGET_LABELS, ...p.metricNames.flatMap((name) => [...(labelsOf.get(name) ?? [])])]);
-          return p.labelNames.filter((label) => !available.has(label)).map((label) => `${label} in ${p.expr}`);
-        });
-        expect(missingLabels).toEqual([]);
+        expect(await unreadableByRules(prometheus, rendered.files, line, (what, probe) => wait(what, 120_000, probe))).toEqual({ unparsable: [], missingMetrics: [], missingLabels: [] });
         // honor_labels keeps Flink's own cluster label: nothing is renamed exported_*.
         expect(await prometheus.query(`count({__name__=~"flink_.+", exported_cluster!=""})`)).toEqual([]);
         expect(Number((await prometheus.query(`count({__name__=~"flink_.+", cluster="${CLUSTER}"})`))[0].value[1])).toBeGreaterThan(100);

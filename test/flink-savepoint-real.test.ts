@@ -5,7 +5,7 @@ import * as path from "path";
 import { TerraformStack, Testing } from "cdktf";
 import { FlinkCluster, FlinkClusterProps, FlinkVersion, RestoreSettings, StateBackend } from "../lib";
 import { main as savepointCommand } from "../lib/cli/savepoint";
-import { getJson, localDirectoryOverrides, logTails, startFlinkProcess, submitProbeJob, writeRenderedConf } from "./helpers/flink-processes";
+import { getJson, localDirectoryOverrides, logTails, probeMaxCount, startFlinkProcess, submitProbeJob, writeRenderedConf } from "./helpers/flink-processes";
 import { FlinkLayout, describeWithRealFlink, flinkLayout, probeReport } from "./helpers/real-flink";
 import { TestHost, TestNetwork, testHostsProblem, waitFor } from "./helpers/test-hosts";
 
@@ -37,16 +37,6 @@ function rendered(version: FlinkVersion, restore?: RestoreSettings): FlinkCluste
     restore,
   };
   return new FlinkCluster(new TerraformStack(Testing.app(), "savepoints"), "orders", props);
-}
-
-/** The highest keyed count of the running job: the probe job's maxCount gauge over its subtasks. */
-async function maxCount(rest: string, jobId: string): Promise<number | undefined> {
-  const job = await getJson(`${rest}/jobs/${jobId}`);
-  const vertex = job.vertices.find((v: any) => v.name.includes("count-per-key"));
-  const names = ((await getJson(`${rest}/jobs/${jobId}/vertices/${vertex.id}/metrics`)) as Array<{ id: string }>).map((m) => m.id).filter((id) => id.endsWith(".maxCount"));
-  if (names.length === 0) return undefined;
-  const values = (await getJson(`${rest}/jobs/${jobId}/vertices/${vertex.id}/metrics?get=${names.join(",")}`)) as Array<{ value: string }>;
-  return values.length ? Math.max(...values.map((v) => Number(v.value))) : undefined;
 }
 
 describeFlink(`savepoint --stop on Flink ${FROM}, restore on Flink ${TO}`, () => {
@@ -97,7 +87,7 @@ describeFlink(`savepoint --stop on Flink ${FROM}, restore on Flink ${TO}`, () =>
         const jobId = await submitProbeJob(first.layout, first.conf, first.config, `${jm.address}:8081`, overrides(jm, "client-before"));
         await running(jobId);
         const countBefore = await wait("keyed counts above 20", 90_000, async () => {
-          const value = await maxCount(rest, jobId);
+          const value = await probeMaxCount(getJson, rest, jobId);
           return value !== undefined && value > 20 ? value : undefined;
         });
 
@@ -128,7 +118,7 @@ describeFlink(`savepoint --stop on Flink ${FROM}, restore on Flink ${TO}`, () =>
         });
         expect(stats.latest.restored).toMatchObject({ is_savepoint: true, external_path: savepoint.location });
         // Keyed state intact: the counts go on from where the savepoint left them, not from 1.
-        const countAfter = await wait("keyed counts reported", 60_000, () => maxCount(rest, restoredJob));
+        const countAfter = await wait("keyed counts reported", 60_000, () => probeMaxCount(getJson, rest, restoredJob));
         expect(countAfter).toBeGreaterThanOrEqual(countBefore);
       } catch (error) {
         throw new Error(`${String(error instanceof Error ? error.stack : error)}\n${logTails(work)}`);

@@ -4,12 +4,11 @@ import * as https from "https";
 import * as os from "os";
 import * as path from "path";
 import * as tls from "tls";
-import { TLS_STORE_DIR } from "../lib/tls/flink-tls";
-import { TLS_SETUP_SCRIPT, tlsSetupArgument } from "../lib/tls/tls-setup-script";
 import { javaOpts, localDirectoryOverrides, logTails, run, startFlinkProcess } from "./helpers/flink-processes";
 import { FlinkReadConfig, describeWithRealFlink, flinkLayout, probeReport } from "./helpers/real-flink";
 import { RenderedCluster, TLS_FIXTURES_STACK, renderedClusters } from "./helpers/rendered";
 import { TestHost, TestNetwork, testHostsProblem, waitFor } from "./helpers/test-hosts";
+import { httpsGet, httpsJson, makeCa, makeLeaf, setUpNodeTls, tlsToolsProblem, writeSecret } from "./helpers/tls-pki";
 
 /**
  * TLS with real Flink, as the targets set it up: every process runs flink-tls-setup.sh (TLS_SETUP_SCRIPT,
@@ -25,16 +24,6 @@ import { TestHost, TestNetwork, testHostsProblem, waitFor } from "./helpers/test
  * The certificates are obviously fake, made with openssl at test time in the test's temp dir.
  */
 
-/**
- * A process's rendered config.yaml with its own store directory: FlinkTls renders the stores under
- * TLS_STORE_DIR, which each test process replaces by its own folder (several processes share a machine
- * here). That path is the only change.
- */
-function withOwnStores(configYaml: string, tlsDir: string): string {
-  expect(configYaml).toContain(`security.ssl.internal.keystore: ${TLS_STORE_DIR}/internal/keystore.p12`);
-  return configYaml.split(TLS_STORE_DIR).join(tlsDir);
-}
-
 /** The protocol the TLS fixtures render (test/helpers/rendered.ts); FlinkTls renders TLS 1.3's suites with it. */
 const TLS_PROTOCOL = "TLSv1.3";
 
@@ -46,79 +35,7 @@ const WAIT_BUDGET_MS = 4 * 60 * 1000;
 /** How long the TaskManager with the other CA's stores must stay unregistered after its first handshake failure. */
 const BAD_TM_OBSERVATION_MS = 15_000;
 
-const describeFlink = describeWithRealFlink("Flink TLS tests (test/flink-tls-real.test.ts)", RUN_LINES, testHostsProblem() ?? toolsProblem());
-
-function toolsProblem(): string | undefined {
-  for (const tool of ["openssl", "keytool", "bash"]) {
-    if (!process.env.PATH?.split(path.delimiter).some((dir) => fs.existsSync(path.join(dir, tool)))) return `${tool} is not on PATH`;
-  }
-  return undefined;
-}
-
-/** Runs a command (asynchronously: the other line's cluster keeps going); its output, or an error with it. */
-async function must(command: string, args: readonly string[]): Promise<string> {
-  const result = await run(command, args, { env: process.env, timeout: 60_000 });
-  if (result.code !== 0) throw new Error(`${command} ${args.join(" ")} failed (exit ${result.code}):\n${result.output}`);
-  return result.output;
-}
-
-/** A CA: key and self-signed certificate in `dir`/<name>.key/.crt. */
-async function makeCa(dir: string, name: string, subject: string): Promise<{ crt: string; key: string }> {
-  const crt = path.join(dir, `${name}.crt`);
-  const key = path.join(dir, `${name}.key`);
-  await must("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", crt, "-days", "2", "-subj", subject, "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign"]);
-  return { crt, key };
-}
-
-/** A leaf certificate signed by `ca`, with `extensions` (an openssl extension section's lines). */
-async function makeLeaf(dir: string, name: string, subject: string, ca: { crt: string; key: string }, extensions: readonly string[]): Promise<{ crt: string; key: string }> {
-  const crt = path.join(dir, `${name}.crt`);
-  const key = path.join(dir, `${name}.key`);
-  const csr = path.join(dir, `${name}.csr`);
-  const ext = path.join(dir, `${name}.ext`);
-  fs.writeFileSync(ext, `${extensions.join("\n")}\n`);
-  await must("openssl", ["req", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", csr, "-subj", subject]);
-  await must("openssl", ["x509", "-req", "-in", csr, "-CA", ca.crt, "-CAkey", ca.key, "-set_serial", `0x${Date.now().toString(16)}${Math.floor(Math.random() * 1e6).toString(16)}`, "-days", "2", "-out", crt, "-extfile", ext]);
-  return { crt, key };
-}
-
-/** A secret as the targets mount it for the script's pem format: tls.crt, tls.key, ca.crt (and client-ca.crt). */
-function writeSecret(dir: string, files: { crt: string; key: string; ca: string; clientCa?: string }): string {
-  fs.mkdirSync(dir, { recursive: true });
-  fs.copyFileSync(files.crt, path.join(dir, "tls.crt"));
-  fs.copyFileSync(files.key, path.join(dir, "tls.key"));
-  fs.copyFileSync(files.ca, path.join(dir, "ca.crt"));
-  if (files.clientCa) fs.copyFileSync(files.clientCa, path.join(dir, "client-ca.crt"));
-  return dir;
-}
-
-interface HttpsAnswer {
-  readonly status: number;
-  readonly body: string;
-  readonly protocol: string | null;
-}
-
-/** GET over https with exactly these TLS options (no pooled connection, no system CAs when `ca` is given). */
-function httpsGet(url: string, options: https.RequestOptions): Promise<HttpsAnswer> {
-  return new Promise((resolve, reject) => {
-    const request = https.get(url, { ...options, agent: false, timeout: 5000 }, (response) => {
-      const protocol = (response.socket as tls.TLSSocket).getProtocol();
-      let body = "";
-      response.setEncoding("utf8");
-      response.on("data", (chunk) => (body += chunk));
-      response.on("end", () => resolve({ status: response.statusCode ?? 0, body, protocol }));
-      response.on("error", reject);
-    });
-    request.on("timeout", () => request.destroy(new Error(`GET ${url}: no answer within 5 s`)));
-    request.on("error", reject);
-  });
-}
-
-async function httpsJson(url: string, options: https.RequestOptions): Promise<any> {
-  const answer = await httpsGet(url, options);
-  if (answer.status !== 200) throw new Error(`GET ${url}: ${answer.status} ${answer.body}`);
-  return JSON.parse(answer.body);
-}
+const describeFlink = describeWithRealFlink("Flink TLS tests (test/flink-tls-real.test.ts)", RUN_LINES, testHostsProblem() ?? tlsToolsProblem());
 
 /** Why a request failed, or "served <status>" when it did not. */
 async function refusal(request: Promise<{ status: number }>): Promise<string> {
@@ -214,26 +131,7 @@ describeFlink("Flink with TLS, stores from flink-tls-setup.sh", () => {
         mark("PKI");
 
         // Each process as its node or pod: the rendered conf/, then flink-tls-setup.sh into its own final conf/ and stores.
-        const script = path.join(work, "flink-tls-setup.sh");
-        fs.writeFileSync(script, TLS_SETUP_SCRIPT, { mode: 0o755 });
-        const setUp = async (name: ProcessName, secret: { internal: string; rest: string }, mutualRest: boolean): Promise<string> => {
-          const dir = path.join(work, name);
-          const renderedDir = path.join(dir, "rendered-conf");
-          const finalDir = path.join(dir, "conf");
-          const stores = { internal: path.join(dir, "tls", "internal"), rest: path.join(dir, "tls", "rest") };
-          fs.mkdirSync(renderedDir, { recursive: true });
-          fs.writeFileSync(path.join(renderedDir, "config.yaml"), withOwnStores(rendered(mutualRest).configYaml, path.join(dir, "tls")));
-          fs.writeFileSync(path.join(renderedDir, "log4j-console.properties"), rendered(mutualRest).log4jProperties);
-          const output = await must("bash", [
-            script,
-            renderedDir,
-            finalDir,
-            tlsSetupArgument("security.ssl.internal", "pem", secret.internal, stores.internal),
-            tlsSetupArgument("security.ssl.rest", "pem", secret.rest, stores.rest),
-          ]);
-          expect(output).toContain(`wrote ${finalDir}/config.yaml with the passwords of 2 store(s)`);
-          return finalDir;
-        };
+        const setUp = (name: ProcessName, secret: { internal: string; rest: string }, mutualRest: boolean): Promise<string> => setUpNodeTls(path.join(work, name), rendered(mutualRest), secret);
         const [jobmanager, taskmanager, otherCaTaskmanager, mutualJobmanager, restClient] = await Promise.all([
           setUp("jobmanager", { internal: secrets.a, rest: secrets.a }, false),
           setUp("taskmanager", { internal: secrets.a, rest: secrets.a }, false),

@@ -14,6 +14,7 @@ const consumer = path.join(work, "consumer");
 const run = (cmd: string, args: string[], cwd: string) =>
   execFileSync(cmd, args, { cwd, encoding: "utf8", stdio: "pipe", env: { ...process.env, CHECKPOINT_DISABLE: "1" } });
 let listing = "";
+let blueprintFiles: string[] = [];
 
 beforeAll(() => {
   const tarball = run("npm", ["pack", "--silent", "--pack-destination", work], root).trim().split("\n").pop()!;
@@ -21,6 +22,8 @@ beforeAll(() => {
   fs.mkdirSync(consumer);
   fs.writeFileSync(path.join(consumer, "package.json"), JSON.stringify({ name: "consumer", private: true }));
   run("npm", ["install", "--no-audit", "--no-fund", "--prefer-offline", path.join(work, tarball), "cdktf@0.21.0", "constructs@^10.4.0"], consumer);
+  // Before the README's snippets compile: one of them is an app team's stack on the blueprint.
+  blueprintFiles = installBlueprint();
 });
 
 afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
@@ -268,3 +271,47 @@ test("the same broken app run as a plain program throws, with the user's own fra
   expect(frames.filter((line) => line.includes(path.join("node_modules", "cdktf-flink")))).toEqual([]);
   expect(output).not.toContain("problems: [");
 });
+
+
+test("the blueprint module (examples/blueprint) installs as a package of its own, and an app team's stack synthesizes from it", () => {
+  expect(blueprintFiles.filter((f) => f.endsWith(".js")).sort()).toEqual(["package/dist/acme-flink-cluster.js", "package/dist/acme-flink-platform.js", "package/dist/flink.js", "package/dist/index.js"]);
+  const app = path.join(consumer, "acme-app");
+  fs.mkdirSync(app);
+  fs.writeFileSync(
+    path.join(app, "main.js"),
+    `const { App, TerraformStack } = require("cdktf");
+const { AwsProvider } = require("@cdktf/provider-aws/lib/provider");
+const { AcmeFlinkCluster, AcmeFlinkPlatform } = require("@acme/flink-blueprint");
+const app = new App({ outdir: "out" });
+const stack = new TerraformStack(app, "acme-orders");
+new AwsProvider(stack, "aws", { region: "eu-west-1" });
+const platform = new AcmeFlinkPlatform(stack, "platform", { availabilityZones: ["eu-west-1a", "eu-west-1b", "eu-west-1c"], amiId: "ami-0123456789abcdef0",
+  flinkTarballSha512: "a".repeat(128), zookeeperTarballSha512: "b".repeat(128), operationsCidr: "10.40.0.0/16" });
+new AcmeFlinkCluster(stack, "orders", { platform, team: "orders", size: "large", taskManagers: 3 });
+app.synth();
+`,
+  );
+  run("node", ["main.js"], app);
+  const flinkDir = path.join(app, "out", "stacks", "acme-orders", "flink");
+  const manifest = JSON.parse(fs.readFileSync(path.join(flinkDir, "manifest.json"), "utf8"));
+  expect(manifest.clusters).toEqual([expect.objectContaining({ name: "orders-orders", flinkVersion: "2.3", target: "ec2" })]);
+  expect(fs.readFileSync(path.join(flinkDir, manifest.clusters[0].files["config.yaml"]), "utf8")).toMatch(/^taskmanager\.numberOfTaskSlots: 16$/m);
+});
+
+/**
+ * Builds examples/blueprint as the platform team publishes it (its sources with `cdktf-flink` from the
+ * registry, here the packed one), packs it and installs it into the consumer; returns its file list.
+ */
+function installBlueprint(): string[] {
+  // The package as a platform team would publish it: its sources with `cdktf-flink` from the registry.
+  const pkg = path.join(consumer, "acme-flink-blueprint");
+  fs.cpSync(path.join(root, "examples", "blueprint", "src"), path.join(pkg, "src"), { recursive: true });
+  for (const file of ["package.json", "tsconfig.json"]) fs.copyFileSync(path.join(root, "examples", "blueprint", file), path.join(pkg, file));
+  fs.writeFileSync(path.join(pkg, "src", "flink.ts"), 'export * from "cdktf-flink";\n');
+  run(path.join(root, "node_modules", ".bin", "tsc"), ["-p", "tsconfig.json"], pkg);
+  const tarball = run("npm", ["pack", "--silent", "--ignore-scripts", "--pack-destination", work], pkg).trim().split("\n").pop()!;
+  const files = run("tar", ["-tzf", path.join(work, tarball)], work).split("\n").filter(Boolean);
+  run("npm", ["install", "--no-audit", "--no-fund", "--prefer-offline", path.join(work, tarball)], consumer);
+
+  return files;
+}

@@ -13,7 +13,9 @@ import {
   FlinkTls,
   FlinkVersion,
   FlinkVpc,
+  FlinkLogShipping,
   KubernetesIdentity,
+  LogShipping,
   Logging,
   StateBackend,
   TlsSecret,
@@ -48,7 +50,7 @@ export function productionSettings(clusterName: string): FlinkClusterProps {
     checkpointing: { ...checkpointing, incremental: true },
     metricReporters: undefined,
     // One JSON object per line: CloudWatch Logs Insights and Fluent Bit read the fields.
-    logging: Logging.seedRollingFile(),
+    logging: Logging.seedRollingFile({ format: "json" }),
     rawConfig: {
       "state.backend.rocksdb.compaction.level.target-file-size-base": "64mb",
       "state.backend.rocksdb.compaction.level.max-size-level-base": "256mb",
@@ -160,6 +162,8 @@ export function productionEksExample(app: App): TerraformStack[] {
     // A 16-CPU TaskManager and a JobManager per node, with room for the node's daemons.
     nodeGroups: [{ name: "flink", instanceTypes: ["c6i.8xlarge"], desired: 3, min: 3, max: 6, labels: { "workload-type": "flink" } }],
   });
+  // Every container's stdout (Flink's JSON lines) to CloudWatch Logs, kept 90 days, through the EKS add-on.
+  new FlinkLogShipping(clusterStack, "logs", { destination: LogShipping.cloudWatchObservability({ eksCluster: eks, retentionDays: 90 }) });
 
   const stack = new TerraformStack(app, "production-eks-flink");
   new AwsProvider(stack, "aws", { region: REGION });

@@ -1,7 +1,7 @@
 import { Document, visit } from "yaml";
 import { FlinkConfiguration } from "./options";
 import { Problems } from "./problems";
-import { LogLevel, LoggingSettings } from "./settings";
+import { LogFormat, LogLevel, LoggingSettings } from "./settings";
 
 /**
  * Plain strings that a YAML 1.1 reader would take for booleans. Flink's standard-YAML parser follows
@@ -33,6 +33,21 @@ export function renderConfigYaml(configuration: FlinkConfiguration, secretKeys: 
 export const DEFAULT_LOG_PATTERN = "%d{yyyy-MM-dd HH:mm:ss,SSS} %-5p %-60c %x - %m%n";
 
 /**
+ * One JSON object per line, written by PatternLayout: Flink's lib/ has no JsonTemplateLayout
+ * (log4j-layout-template-json) and no unshaded Jackson for JsonLayout. Every value that can hold any
+ * character goes through %enc{...}{JSON}. The exception is written inside %enc, with the layout's
+ * alwaysWriteExceptions off, so a stack trace never leaves its line; %replace renders it in a buffer of
+ * its own (log4j would otherwise put a space before it) and trims the line break after it. %notEmpty
+ * leaves out jobId (Flink's MDC key flink-job-id) and exception when there is none. Checked against
+ * log4j 2.17.1, 2.24.3, 2.25.3 and 2.26.1 (test/structured-logging.test.ts runs Flink 1.20's and 2.3's).
+ */
+export const JSON_LOG_PATTERN =
+  '{"timestamp":"%d{yyyy-MM-dd\'T\'HH:mm:ss.SSSXXX}{UTC}","level":"%p","logger":"%enc{%c}{JSON}","thread":"%enc{%t}{JSON}",' +
+  '"message":"%enc{%m}{JSON}"%notEmpty{,"jobId":"%enc{%X{flink-job-id}}{JSON}"}%notEmpty{,"exception":"%enc{%replace{%ex}{^\\s+|\\s+$}{}}{JSON}"}}%n';
+
+const LOG_FORMATS: readonly LogFormat[] = ["pattern", "json"];
+
+/**
  * Loggers Flink's own log4j-console.properties sets, kept unless the user sets them (Netty's pipeline
  * logger warns on every closed connection).
  */
@@ -56,6 +71,11 @@ export function checkLogging(logging: LoggingSettings, problems: Problems): void
   for (const [name, level] of Object.entries(logging.loggers ?? {})) {
     if (!/^[A-Za-z_$][\w$]*(\.[A-Za-z_$][\w$]*)*$/.test(name)) problems.error(`logging.loggers[${JSON.stringify(name)}]`, name, "must be a logger name such as org.apache.kafka", "use a Java package or class name.");
     checkLevel(`logging.loggers[${JSON.stringify(name)}]`, level);
+  }
+  if (logging.format !== undefined && !LOG_FORMATS.includes(logging.format)) {
+    problems.error("logging.format", logging.format, `must be one of ${LOG_FORMATS.map((f) => `"${f}"`).join(", ")}`, 'use "json" for one JSON object per line, or leave it out for the pattern.');
+  } else if (logging.format === "json" && logging.pattern !== undefined) {
+    problems.error("logging.pattern", logging.pattern, 'cannot be combined with logging.format "json", which writes its own JSON layout', 'drop one: remove pattern to log JSON, or remove format: "json" to keep your pattern.');
   }
   if (logging.pattern !== undefined && (logging.pattern.trim() === "" || /[\r\n]/.test(logging.pattern))) {
     problems.error("logging.pattern", logging.pattern, "must be a non-empty single-line PatternLayout", "write line breaks as %n.");
@@ -83,7 +103,14 @@ const propertiesValue = (value: string) => value.replace(/\\/g, "\\\\");
  * foreground (containers, systemd): a console appender and optionally Flink's rolling log file.
  */
 export function renderLog4jProperties(logging: LoggingSettings = {}): string {
-  const pattern = propertiesValue(logging.pattern ?? DEFAULT_LOG_PATTERN);
+  const json = logging.format === "json";
+  const pattern = propertiesValue(json ? JSON_LOG_PATTERN : (logging.pattern ?? DEFAULT_LOG_PATTERN));
+  // JSON writes the exception inside the line itself; log4j must not append it again after the line.
+  const layout = (appender: string) => [
+    `appender.${appender}.layout.type = PatternLayout`,
+    ...(json ? [`appender.${appender}.layout.alwaysWriteExceptions = false`] : []),
+    `appender.${appender}.layout.pattern = ${pattern}`,
+  ];
   const console = logging.console ?? true;
   const file = logging.rollingFile;
   const lines: string[] = [
@@ -105,8 +132,7 @@ export function renderLog4jProperties(logging: LoggingSettings = {}): string {
       "",
       "appender.console.name = ConsoleAppender",
       "appender.console.type = CONSOLE",
-      "appender.console.layout.type = PatternLayout",
-      `appender.console.layout.pattern = ${pattern}`,
+      ...layout("console"),
     );
   }
   if (file) {
@@ -117,8 +143,7 @@ export function renderLog4jProperties(logging: LoggingSettings = {}): string {
       "appender.rolling.append = true",
       "appender.rolling.fileName = ${sys:log.file}",
       "appender.rolling.filePattern = ${sys:log.file}.%i",
-      "appender.rolling.layout.type = PatternLayout",
-      `appender.rolling.layout.pattern = ${pattern}`,
+      ...layout("rolling"),
       "appender.rolling.policies.type = Policies",
       "appender.rolling.policies.size.type = SizeBasedTriggeringPolicy",
       `appender.rolling.policies.size.size = ${file.fileSize ?? "100MB"}`,
@@ -128,4 +153,69 @@ export function renderLog4jProperties(logging: LoggingSettings = {}): string {
     );
   }
   return lines.join("\n") + "\n";
+}
+
+/** What a log4j-console.properties rendered above writes, read back from the file (a target gets only the files). */
+export interface RenderedLogging {
+  readonly format: LogFormat;
+  /** The layout pattern of the appenders. */
+  readonly pattern: string;
+  /** Whether Flink's log file (`${sys:log.file}`) is written. */
+  readonly rollingFile: boolean;
+}
+
+export function readRenderedLogging(properties: string): RenderedLogging {
+  const lines = properties.split("\n");
+  const patternLine = lines.find((line) => /^appender\.(console|rolling)\.layout\.pattern = /.test(line));
+  const pattern = (patternLine ?? "").replace(/^[^=]+= /, "").replace(/\\\\/g, "\\");
+  return {
+    format: pattern === JSON_LOG_PATTERN ? "json" : "pattern",
+    pattern,
+    rollingFile: lines.includes("appender.rolling.type = RollingFile"),
+  };
+}
+
+/** log4j's named date formats (DatePatternConverter), as SimpleDateFormat patterns. */
+const NAMED_DATE_FORMATS: Readonly<Record<string, string>> = {
+  DEFAULT: "yyyy-MM-dd HH:mm:ss,SSS",
+  DEFAULT_MICROS: "yyyy-MM-dd HH:mm:ss,SSSSSS",
+  DEFAULT_NANOS: "yyyy-MM-dd HH:mm:ss,SSSSSSSSS",
+  ISO8601: "yyyy-MM-dd'T'HH:mm:ss,SSS",
+  ISO8601_BASIC: "yyyyMMdd'T'HHmmss,SSS",
+  ISO8601_PERIOD: "yyyy-MM-dd'T'HH:mm:ss.SSS",
+  ABSOLUTE: "HH:mm:ss,SSS",
+  DATE: "dd MMM yyyy HH:mm:ss,SSS",
+  COMPACT: "yyyyMMddHHmmssSSS",
+};
+
+const escapeRegex = (text: string) => text.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
+
+/**
+ * A regular expression that matches the start of every line `pattern` begins a log event with, when
+ * the pattern starts with a date (`%d` or `%date`, after literal text): a log reader that treats each
+ * other line as a continuation keeps a stack trace in its event. Undefined when the pattern does not
+ * start with a date, or with one whose format is not understood here.
+ */
+export function eventStartRegex(pattern: string): string | undefined {
+  const match = /^([^%]*)%d(?:ate)?(?:\{([^}]*)\})?/.exec(pattern);
+  if (!match) return undefined;
+  const name = match[2] ?? "DEFAULT";
+  // The offset variants end in a zone, which the prefix below leaves out anyway.
+  const format = NAMED_DATE_FORMATS[name.startsWith("ISO8601_OFFSET_DATE_TIME_") ? "ISO8601" : name] ?? name;
+  let regex = "";
+  // Date fields up to the first one that has no fixed shape (zones, ...): a prefix is enough for a start.
+  for (const [token] of format.matchAll(/'[^']*'|([A-Za-z])\1*|[^A-Za-z']/g)) {
+    const letter = token[0];
+    const n = token.length;
+    let part: string | undefined;
+    if (token.startsWith("'")) part = escapeRegex(token.slice(1, -1));
+    else if (!/[A-Za-z]/.test(letter)) part = escapeRegex(token);
+    else if (letter === "y" || letter === "u") part = n === 2 ? "\\d{2}" : "\\d{4}";
+    else if (letter === "M") part = n >= 4 ? "[A-Za-z]+" : n === 3 ? "[A-Za-z]{3}" : n === 2 ? "\\d{2}" : "\\d{1,2}";
+    else if ("dHhKkms".includes(letter)) part = n === 1 ? "\\d{1,2}" : `\\d{${n}}`;
+    else if (letter === "S") part = `\\d{${n}}`;
+    if (part === undefined) break;
+    regex += part;
+  }
+  return regex === "" ? undefined : `^${escapeRegex(match[1])}${regex}`;
 }

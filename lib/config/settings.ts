@@ -340,13 +340,28 @@ export interface RollingFileSettings {
   readonly maxFiles?: number;
 }
 
+/**
+ * How every appender writes a log event. "pattern": a line of text in `pattern`, a stack trace on the
+ * lines after it. "json": one JSON object per line (timestamp in UTC, level, logger, thread, message,
+ * jobId when Flink sets it, exception with its whole stack trace), for log pipelines that index fields
+ * (CloudWatch Logs Insights, Fluent Bit's Merge_Log, OpenSearch).
+ */
+export type LogFormat = "pattern" | "json";
+
 /** log4j2 settings rendered into `log4j-console.properties`. */
 export interface LoggingSettings {
   /** The root logger level. @default "INFO" */
   readonly rootLevel?: LogLevel;
   /** Levels of individual loggers, by logger name. @default - Flink's own quieter defaults for noisy libraries */
   readonly loggers?: Readonly<Record<string, LogLevel>>;
-  /** The PatternLayout of every appender. @default "%d{yyyy-MM-dd HH:mm:ss,SSS} %-5p %-60c %x - %m%n" */
+  /**
+   * The layout of every appender (console and rolling file). "json" is rendered with log4j's
+   * PatternLayout and JSON escaping, because Flink's lib/ carries neither JsonTemplateLayout nor the
+   * Jackson that JsonLayout needs; it cannot be combined with `pattern`.
+   * @default "pattern"
+   */
+  readonly format?: LogFormat;
+  /** The PatternLayout of every appender, with format "pattern". @default "%d{yyyy-MM-dd HH:mm:ss,SSS} %-5p %-60c %x - %m%n" */
   readonly pattern?: string;
   /** Log to the console (container logs, journald under systemd). @default true */
   readonly console?: boolean;

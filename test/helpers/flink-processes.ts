@@ -121,3 +121,13 @@ export function logTails(work: string): string {
     .map((f) => `--- ${f}\n${fs.readFileSync(path.join(work, f), "utf8").split("\n").slice(-30).join("\n")}`)
     .join("\n");
 }
+
+/** The highest keyed count of the running probe job: its maxCount gauge over the subtasks, read through `get` (http or https). */
+export async function probeMaxCount(get: (url: string) => Promise<any>, rest: string, jobId: string): Promise<number | undefined> {
+  const job = await get(`${rest}/jobs/${jobId}`);
+  const vertex = job.vertices.find((v: any) => v.name.includes("count-per-key"));
+  const names = ((await get(`${rest}/jobs/${jobId}/vertices/${vertex.id}/metrics`)) as Array<{ id: string }>).map((m) => m.id).filter((id) => id.endsWith(".maxCount"));
+  if (names.length === 0) return undefined;
+  const values = (await get(`${rest}/jobs/${jobId}/vertices/${vertex.id}/metrics?get=${names.join(",")}`)) as Array<{ value: string }>;
+  return values.length ? Math.max(...values.map((v) => Number(v.value))) : undefined;
+}

@@ -5,6 +5,7 @@ import { FlinkRuntime } from "./runtime";
 import { TlsNeeds } from "../../cluster-feature";
 import { FINAL_CONF_DIR, TLS_STORE_DIR } from "../../tls/flink-tls";
 import { TLS_SETUP_SCRIPT, TLS_SOURCE_FILES, tlsSetupArgument } from "../../tls/tls-setup-script";
+import { eventStartRegex, readRenderedLogging } from "../../config/render";
 
 /** How long systemd waits before starting a crashed Flink process again. */
 export const RESTART_SEC = 10;
@@ -169,9 +170,20 @@ function systemdUnit(setup: NodeSetup): string {
   return ["[Unit]", ...unit, "", "[Service]", ...service, "", "[Install]", "WantedBy=multi-user.target", ""].join("\n");
 }
 
-/** Ships Flink's log files to CloudWatch Logs, one stream per instance and role. */
-function cloudWatchAgentConfig(setup: NodeSetup): string {
-  const collect = { file_path: `${LOG_DIR}/*.log`, log_group_name: setup.logGroupName, log_stream_name: `{instance_id}/${setup.role}` };
+/**
+ * Ships Flink's log files to CloudWatch Logs, one stream per instance and role. With the JSON layout
+ * every line is one event (Logs Insights discovers its fields); with a pattern that starts with a date,
+ * a line that does not start with one (a stack trace's) belongs to the event before it.
+ */
+export function cloudWatchAgentConfig(setup: Pick<NodeSetup, "files" | "logGroupName" | "role">): string {
+  const logging = readRenderedLogging(setup.files["log4j-console.properties"] ?? "");
+  const start = logging.format === "pattern" ? eventStartRegex(logging.pattern) : undefined;
+  const collect = {
+    file_path: `${LOG_DIR}/*.log`,
+    log_group_name: setup.logGroupName,
+    log_stream_name: `{instance_id}/${setup.role}`,
+    ...(start ? { multi_line_start_pattern: start } : {}),
+  };
   return JSON.stringify({ logs: { logs_collected: { files: { collect_list: [collect] } } } }, null, 2) + "\n";
 }
 

@@ -1,3 +1,4 @@
+import { gzipSync } from "zlib";
 import { AutoscalingGroup } from "@cdktf/provider-aws/lib/autoscaling-group";
 import { IamInstanceProfile } from "@cdktf/provider-aws/lib/iam-instance-profile";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
@@ -12,7 +13,7 @@ import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security-group-egress-rule";
 import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
 import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
-import { Fn, TerraformLocal, Token } from "cdktf";
+import { Annotations, Fn, TerraformLocal, Token } from "cdktf";
 import { Construct } from "constructs";
 import { iamPolicyDocument } from "../../private/iam";
 import { escapeTerraformTemplate } from "../../private/terraform-text";
@@ -20,7 +21,8 @@ import { DeployableCluster } from "../target";
 import { addClusterOutputs, restOutputs, metricsSources, requiredPlugins, secretStores } from "../flink-process";
 import { AutoscalingPolicy } from "@cdktf/provider-aws/lib/autoscaling-policy";
 import { taskManagerScalingPolicy } from "./ec2-autoscaling";
-import { FlinkRole, USER_DATA_LIMIT, renderUserData } from "./cloud-init";
+import { FlinkRole, LOG_DIR, USER_DATA_LIMIT, renderUserData } from "./cloud-init";
+import { eventStartRegex, readRenderedLogging } from "../../config/render";
 import { Ec2AccessProps, Ec2Target } from "./ec2-target";
 import { RestLoadBalancer } from "./rest-load-balancer";
 
@@ -44,6 +46,9 @@ function restTls(cluster: DeployableCluster): "none" | "https" | "mutual" {
 
 /** The tag that names an instance's Flink role (jobmanager or taskmanager). */
 export const COMPONENT_TAG = "flink:component";
+
+/** What the Terraform references in a user data (bucket name, ARNs, DNS names) may add once filled in. */
+const USER_DATA_REFERENCE_MARGIN = 1024;
 
 /** The managed policies a node needs beside the storage grants: SSM access and the CloudWatch agent. */
 const MANAGED_POLICIES = ["AmazonSSMManagedInstanceCore", "CloudWatchAgentServerPolicy"];
@@ -145,6 +150,7 @@ export class FlinkEc2Deployment extends Construct {
     // Named after the stack too: two stacks with a cluster of one name in one account and region must not collide.
     const logGroupName = target.logGroupName(cluster);
     this.logGroup = new CloudwatchLogGroup(this, "Logs", { name: logGroupName, retentionInDays: p.logRetentionDays ?? 30, tags: tags("logs") });
+    this.warnAboutLogShipping(cluster, logGroupName);
     const plugins = requiredPlugins(cluster);
     const tls = secretStores(cluster);
     const localDir = cluster.configuration.entries.get("state.backend.rocksdb.localdir");
@@ -161,16 +167,18 @@ export class FlinkEc2Deployment extends Construct {
       });
     this.userData = { jobmanager: setup("jobmanager"), taskmanager: setup("taskmanager") };
     for (const role of ["jobmanager", "taskmanager"] as const) {
-      const size = Buffer.byteLength(this.userData[role]);
+      // EC2 limits the bytes it is given, here gzip's; references Terraform fills in may grow it by a little.
+      const size = gzipSync(this.userData[role], { level: 9 }).length + USER_DATA_REFERENCE_MARGIN;
       if (size > USER_DATA_LIMIT) {
         throw new Error(
-          `FlinkCluster "${cluster.node.path}": the ${role} user data is ${size} bytes, more than EC2's limit of ${USER_DATA_LIMIT} (got ${size}). Fix: move large settings (long rawConfig values, logger lists) out of the configuration.`,
+          `FlinkCluster "${cluster.node.path}": the ${role} user data is about ${size} bytes gzipped, more than EC2's limit of ${USER_DATA_LIMIT}. Fix: move large settings (long rawConfig values, logger lists) out of the configuration.`,
         );
       }
     }
-    // A local holds each user data as a Terraform template, so that references inside it are filled in.
+    // A local holds each user data as a Terraform template, so that references inside it are filled in;
+    // gzipped (cloud-init unpacks it), as a TLS, HA and monitored cluster's files come near EC2's 16 KiB.
     const userDataBase64 = (role: FlinkRole) =>
-      Fn.base64encode(new TerraformLocal(this, `${role}_user_data`, escapeTerraformTemplate(this.userData[role])).asString);
+      Fn.base64gzip(new TerraformLocal(this, `${role}_user_data`, escapeTerraformTemplate(this.userData[role])).asString);
     const metadataOptions = { httpTokens: "required", httpEndpoint: "enabled", httpPutResponseHopLimit: 1 };
     const rootVolume = { volumeSize: p.rootVolumeSize ?? 30, volumeType: "gp3", encrypted: true, kmsKeyId: p.ebsKmsKeyArn, deleteOnTermination: true };
 
@@ -249,6 +257,25 @@ export class FlinkEc2Deployment extends Construct {
     if (p.taskManagers.autoscaling) this.taskManagerScaling = taskManagerScalingPolicy(this, name, this.taskManagers, p.taskManagers.autoscaling);
 
     this.outputs(cluster, target);
+  }
+
+  /**
+   * The agent reads Flink's log files, but Flink in the foreground (systemd) logs to the console
+   * (journald) and writes a file only with logging.rollingFile. A warning rather than a file added
+   * here: the node's log4j-console.properties stays byte for byte the file beside the Terraform, and a
+   * cluster that collects journald its own way is not refused.
+   */
+  private warnAboutLogShipping(cluster: DeployableCluster, logGroupName: string): void {
+    const logging = readRenderedLogging(cluster.flinkFiles["log4j-console.properties"] ?? "");
+    if (!logging.rollingFile) {
+      Annotations.of(cluster).addWarning(
+        `[flink:ec2-no-log-file] logging.rollingFile is not set, so Flink logs only to journald on the nodes and the CloudWatch agent ships nothing to ${logGroupName}. Set logging: Logging.seedRollingFile() (or rollingFile: {...}) to write ${LOG_DIR}/*.log.`,
+      );
+    } else if (logging.format === "pattern" && eventStartRegex(logging.pattern) === undefined) {
+      Annotations.of(cluster).addWarning(
+        `[flink:cloudwatch-multiline] logging.pattern does not start with a date (%d{...}), so CloudWatch cannot tell where an event starts: each line of a stack trace becomes an event of its own. Start the pattern with %d, or set logging.format: "json".`,
+      );
+    }
   }
 
   /** Flink's own traffic: TaskManagers register with the JobManager and fetch blobs; the JobManager calls TaskManagers; TaskManagers shuffle data. */
