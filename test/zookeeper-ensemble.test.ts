@@ -16,15 +16,16 @@ describeZk("ZooKeeper ensembles from the rendered zoo.cfg", () => {
   const ensembles = renderedEnsembles().filter((e) => !e.name.startsWith("ec2-ha-1-20/"));
 
   test("the examples render ensembles for EC2 and Kubernetes", () => {
-    expect(ensembles.map((e) => `${e.name} (${e.placement})`)).toEqual(["ec2-ha/zookeeper (ec2)", "kubernetes-ha/zookeeper (kubernetes)"]);
+    expect(ensembles.map((e) => `${e.name} (${e.placement})`)).toEqual(["acme-payments/zookeeper (ec2)", "ec2-ha/zookeeper (ec2)", "kubernetes-ha/zookeeper (kubernetes)", "production-ec2/zookeeper (ec2)"]);
     console.log(`zoo.cfg overrides: ${ZOO_CFG_OVERRIDES.join(", ")}`);
   });
 
-  test.concurrent.each(ensembles.map((e) => [e.name, e] as const))(
+  test.concurrent.each(ensembles.map((e, i) => [e.name, e, i] as const))(
     "%s elects a leader, and a new one when the leader is killed",
-    async (_name, ensemble) => {
+    async (_name, ensemble, index) => {
       const work = fs.mkdtempSync(path.join(os.tmpdir(), "cdktf-flink-zk-"));
-      const network = new TestNetwork(ensemble.placement === "ec2" ? "zke" : "zkk");
+      // A network of its own per ensemble: they run side by side.
+      const network = new TestNetwork(`zk${index}`);
       try {
         const port = clientPort(ensemble.zooCfg);
         const servers = startEnsemble(network, ensemble.zooCfg, ensemble.myids, work);
